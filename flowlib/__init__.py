@@ -1,0 +1,34 @@
+r"""flowlib: a thin normalizing-flow library for the lecture "Normalizing flow" (Generative models).
+
+Direction convention (the slides'): ``forward(z) -> (x, log_det)`` is the generative map f_θ,
+z ↦ x; ``inverse(x) -> (z, log_det)`` is f_θ^{-1}, x ↦ z. ``log_det`` is log|det ∂out/∂in| of the
+method called, shape (B,). Inputs are (B, D) tensors.
+
+Importing flowlib defines names and does nothing else: no seeds, no rcParams.
+"""
+
+from .autoregressive import IAF, MAF
+from .checks import check_layer, jacobian
+from .datasets import DIGIT_LEVELS, TARGETS, TOYS, bits_per_dim, digits_data, target_log_prob, toy_data, toy_entropy, toy_log_prob
+from .distributions import StandardNormal
+from .flow import Flow
+from .made import MADE, made_masks
+from .nets import MLP, MaskedLinear, soft_clamp
+from .nice import AdditiveCoupling, Scaling, coupling_mask
+from .permutations import Permutation, Reverse
+from .plotting import grid_points, plot_density, plot_digits, plot_grid_warp, plot_layers, plot_loss, plot_matrix, plot_samples
+from .realnvp import AffineCoupling
+from .train import fit, fit_reverse_kl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "StandardNormal", "Flow",
+    "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF",
+    "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
+    "fit", "fit_reverse_kl", "check_layer", "jacobian",
+    "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
+    "DIGIT_LEVELS", "digits_data", "bits_per_dim",
+    "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",
+    "plot_loss", "plot_matrix",
+]

@@ -1,0 +1,144 @@
+r"""Data, all generated here or shipped by scikit-learn: nothing is downloaded.
+
+2-D toys (``toy_data``), with their true log-density where it is known (``toy_log_prob``) and so
+the entropy H(p) = -E_p[log p(x)], the floor no model's held-out NLL can beat on average;
+unnormalized 2-D target densities for reverse-KL fitting (``target_log_prob``); and
+scikit-learn's 8x8 handwritten digits (``digits_data``), dequantized, with ``bits_per_dim``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._validate import check_points
+
+__all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
+           "DIGIT_LEVELS", "digits_data", "bits_per_dim"]
+
+TOYS = ("moons", "ring", "checkerboard")
+TARGETS = ("ring", "banana", "wavy")
+_RING_MODES, _RING_RADIUS, _RING_STD = 8, 2.5, 0.25
+_BOARD_CELLS, _BOARD_HALF = 4, 2.0  # a 4x4 board on [-2, 2]^2, half of its cells filled
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
+    r"""``n`` points of the 2-D toy ``name`` (one of ``TOYS``) as a float32 tensor of shape (n, 2).
+
+    - ``"moons"``: two interleaved half circles with Gaussian noise (log-density not known).
+    - ``"ring"``: a mixture of 8 equal Gaussians (std 0.25) on a circle of radius 2.5.
+    - ``"checkerboard"``: uniform on the 8 dark cells of a 4x4 board on [-2, 2]², density 1/8 there.
+
+    >>> toy_data("ring", 3, seed=1).shape
+    torch.Size([3, 2])
+    """
+    g = _generator(seed)
+    if name == "moons":
+        t = torch.rand(n, generator=g, dtype=torch.float64) * math.pi
+        upper = torch.rand(n, generator=g) < 0.5
+        x = torch.where(upper[:, None], torch.stack([t.cos(), t.sin()], 1),
+                        torch.stack([1 - t.cos(), 0.5 - t.sin()], 1))
+        x = (x - torch.tensor([0.5, 0.25], dtype=torch.float64)) * 2  # centred, about [-3, 3] x [-2, 2]
+        x = x + 0.1 * torch.randn(n, 2, generator=g, dtype=torch.float64)
+    elif name == "ring":
+        k = torch.randint(_RING_MODES, (n,), generator=g)
+        angle = 2 * math.pi * k.double() / _RING_MODES
+        centres = _RING_RADIUS * torch.stack([angle.cos(), angle.sin()], 1)
+        x = centres + _RING_STD * torch.randn(n, 2, generator=g, dtype=torch.float64)
+    elif name == "checkerboard":
+        size = 2 * _BOARD_HALF / _BOARD_CELLS
+        i = torch.randint(_BOARD_CELLS, (n,), generator=g)
+        j = 2 * torch.randint(_BOARD_CELLS // 2, (n,), generator=g) + (i % 2)  # dark cells: i + j even
+        corner = torch.stack([i, j], 1).double() * size - _BOARD_HALF
+        x = corner + size * torch.rand(n, 2, generator=g, dtype=torch.float64)
+    else:
+        raise ValueError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
+    return x.float()
+
+
+def toy_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
+    r"""The true log p(x) of the toy ``name`` at points ``x`` (B, 2); shape (B,).
+
+    Known for ``"ring"`` and ``"checkerboard"`` (-inf off the board's dark cells); ``"moons"`` raises.
+    """
+    check_points(x, 2, "toy_log_prob", "x")
+    if name == "ring":
+        angle = 2 * math.pi * torch.arange(_RING_MODES, device=x.device, dtype=x.dtype) / _RING_MODES
+        centres = _RING_RADIUS * torch.stack([angle.cos(), angle.sin()], 1)  # (K, 2)
+        sq = (x[:, None, :] - centres[None]).pow(2).sum(-1)  # (B, K)
+        log_component = -sq / (2 * _RING_STD**2) - math.log(2 * math.pi * _RING_STD**2)
+        return torch.logsumexp(log_component, 1) - math.log(_RING_MODES)
+    if name == "checkerboard":
+        size = 2 * _BOARD_HALF / _BOARD_CELLS
+        cell = torch.floor((x + _BOARD_HALF) / size)
+        inside = ((cell >= 0) & (cell < _BOARD_CELLS)).all(-1) & (cell.sum(-1) % 2 == 0)
+        area = (2 * _BOARD_HALF) ** 2 / 2
+        return torch.where(inside, x.new_full((len(x),), -math.log(area)), x.new_full((len(x),), -math.inf))
+    if name == "moons":
+        raise ValueError("toy_log_prob: the log-density of 'moons' is not known in closed form; use 'ring' or 'checkerboard'")
+    raise ValueError(f"toy_log_prob: unknown toy {name!r}; expected one of {TOYS}")
+
+
+def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
+    r"""H(p) = -E_p[log p(x)] in nats: exact for the checkerboard (log 8), Monte Carlo for the ring."""
+    if name == "checkerboard":
+        return math.log((2 * _BOARD_HALF) ** 2 / 2)
+    x = toy_data(name, n, seed).double()
+    return float(-toy_log_prob(name, x).mean())
+
+
+def target_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
+    r"""An unnormalized 2-D log-density log p̃(x) = -U(x) (Rezende and Mohamed, 2015), shape (B,).
+
+    - ``"ring"``: U = ½((‖x‖ - 2)/0.4)² - log(e^{-½((x₁-2)/0.6)²} + e^{-½((x₁+2)/0.6)²}).
+    - ``"banana"``: U = ½(x₁/1.5)² + ½((x₂ - x₁²/2 + 1.5)/0.5)², a Gaussian bent into a parabola.
+    - ``"wavy"``: U = ½((x₂ - sin(πx₁/2))/0.4)² inside |x₁| < 4.
+    """
+    check_points(x, 2, "target_log_prob", "x")
+    x1, x2 = x[:, 0], x[:, 1]
+    if name == "ring":
+        r = x.norm(dim=-1)
+        u = 0.5 * ((r - 2) / 0.4) ** 2 - torch.logaddexp(-0.5 * ((x1 - 2) / 0.6) ** 2, -0.5 * ((x1 + 2) / 0.6) ** 2)
+    elif name == "banana":
+        u = 0.5 * (x1 / 1.5) ** 2 + 0.5 * ((x2 - 0.5 * x1**2 + 1.5) / 0.5) ** 2
+    elif name == "wavy":
+        w1 = torch.sin(math.pi * x1 / 2)
+        # The soft wall (x₁/4)^8 keeps p̃ normalizable along the x₁ axis.
+        u = 0.5 * ((x2 - w1) / 0.4) ** 2 + (x1 / 4) ** 8
+    else:
+        raise ValueError(f"target_log_prob: unknown target {name!r}; expected one of {TARGETS}")
+    return -u
+
+
+DIGIT_LEVELS = 17  # pixel values of scikit-learn's digits are the integers 0..16
+
+
+def digits_data(seed: int = 0, n_test: int = 297) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""scikit-learn's 1797 8x8 digits as (train, test) float32 tensors of shape (N, 64).
+
+    Uniform dequantization: a pixel v ∈ {0..16} becomes x = (v + u) / 17, u ~ U[0, 1), so x ∈ [0, 1)
+    has a density, and a model's log p(x) converts to a discrete likelihood (``bits_per_dim``).
+    The split (1500 train, 297 test) is fixed by ``seed``; so is the dequantization noise.
+    """
+    from sklearn.datasets import load_digits  # ships with scikit-learn; imported here, not at import time
+
+    pixels = torch.as_tensor(load_digits().data, dtype=torch.float64)  # (1797, 64), integers 0..16
+    g = _generator(seed)
+    order = torch.randperm(len(pixels), generator=g)
+    x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / DIGIT_LEVELS
+    x = x[order].float()
+    return x[n_test:], x[:n_test]
+
+
+def bits_per_dim(log_prob: torch.Tensor, dim: int, levels: int = DIGIT_LEVELS) -> float:
+    r"""Mean negative log-likelihood in bits per dimension of data scaled as x = (v + u) / levels.
+
+    log p(v + u) = log p(x) - D log(levels) (the scaling's Jacobian), so
+    bpd = (-log p(x) + D log levels) / (D log 2), averaged over the batch.
+    """
+    return float((-log_prob.mean() + dim * math.log(levels)) / (dim * math.log(2)))

@@ -1,0 +1,57 @@
+r"""Permutations of the coordinates, placed between couplings or autoregressive layers so that every
+coordinate gets changed, and every variable ordering gets used ("layers with different variable
+orderings can be stacked"). |det J| = 1, so log_det = 0.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._validate import check_dim, check_points
+
+__all__ = ["Permutation", "Reverse"]
+
+
+class Permutation(nn.Module):
+    r"""x = z[:, π] (forward, z ↦ x) and z = x[:, π⁻¹] (inverse); log_det = 0.
+
+    Args:
+        dim: n, the number of coordinates.
+        perm: the permutation π as a sequence of n distinct indices; a random one (from torch's
+            global generator: seed it) when omitted.
+    """
+
+    def __init__(self, dim: int, perm=None):
+        super().__init__()
+        self.dim = check_dim(dim, 1, type(self).__name__)
+        perm = torch.randperm(dim) if perm is None else torch.as_tensor(perm, dtype=torch.long)
+        if perm.shape != (dim,) or not torch.equal(perm.sort().values, torch.arange(dim)):
+            raise ValueError(f"{type(self).__name__}: perm must hold each of 0..{dim - 1} once, got {perm.tolist()}")
+        # Buffers: they move to the GPU and are saved with the model.
+        self.register_buffer("perm", perm)
+        self.register_buffer("inv_perm", torch.argsort(perm))
+
+    def forward(self, z: torch.Tensor):
+        check_points(z, self.dim, f"{type(self).__name__}.forward", "z")
+        return z[:, self.perm], z.new_zeros(z.shape[0])
+
+    def inverse(self, x: torch.Tensor):
+        check_points(x, self.dim, f"{type(self).__name__}.inverse", "x")
+        return x[:, self.inv_perm], x.new_zeros(x.shape[0])
+
+    def jacobian_sparsity(self) -> torch.Tensor:
+        """∂x_i/∂z_j is 1 where j = π(i) and 0 elsewhere."""
+        pattern = torch.zeros(self.dim, self.dim, dtype=torch.bool, device=self.perm.device)
+        pattern[torch.arange(self.dim, device=self.perm.device), self.perm] = True
+        return pattern
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, perm={self.perm.tolist()}"
+
+
+class Reverse(Permutation):
+    r"""Reverses the order of the coordinates: x_i = z_{n+1-i}; its own inverse; log_det = 0."""
+
+    def __init__(self, dim: int):
+        super().__init__(dim, perm=torch.arange(dim - 1, -1, -1) if isinstance(dim, int) and dim > 0 else None)

@@ -1,0 +1,113 @@
+r"""Plot helpers. Each returns a matplotlib Figure and never calls ``plt.show()``, so a slider
+callback is one call and tests can draw without a screen. Pass ``ax=`` to draw into a panel.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
+           "plot_digits", "plot_loss", "plot_matrix"]
+
+
+def _axes(ax, figsize=(4, 4)):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def grid_points(bounds=(-4, 4, -4, 4), n: int = 200, dtype=torch.float32, device=None):
+    """An (n·n, 2) tensor of grid points over ``bounds`` = (x0, x1, y0, y1), and the two axes."""
+    xs = torch.linspace(bounds[0], bounds[1], n, dtype=dtype, device=device)
+    ys = torch.linspace(bounds[2], bounds[3], n, dtype=dtype, device=device)
+    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+    return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1), xs, ys
+
+
+@torch.no_grad()
+def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=None, cmap="viridis"):
+    r"""Heat map of p(x) = exp(log_prob(x)) over a 2-D box; ``log_prob`` maps (B, 2) to (B,)."""
+    fig, ax = _axes(ax)
+    points, _, _ = grid_points(bounds, n)
+    density = log_prob(points).exp().reshape(n, n).cpu().numpy()
+    ax.imshow(np.nan_to_num(density), origin="lower", extent=bounds, cmap=cmap, aspect="auto")
+    ax.set(title=title, xlim=bounds[:2], ylim=bounds[2:])
+    return fig
+
+
+def plot_samples(x, ax=None, bounds=None, title=None, s: float = 2, alpha: float = 0.5, color="C0"):
+    """Scatter plot of 2-D points ``x`` of shape (B, 2)."""
+    fig, ax = _axes(ax)
+    x = torch.as_tensor(x).detach().cpu().numpy()
+    ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, color=color, linewidths=0)
+    if bounds is not None:
+        ax.set(xlim=bounds[:2], ylim=bounds[2:])
+    ax.set(title=title, aspect="equal")
+    return fig
+
+
+@torch.no_grad()
+def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=None, color="C0"):
+    r"""The image of a square grid under ``fn`` ((B, 2) -> (B, 2)): how a map bends space."""
+    fig, ax = _axes(ax)
+    t = torch.linspace(0, 1, 100)
+    for k in torch.linspace(0, 1, lines):
+        for u, v in ((t, k.expand(100)), (k.expand(100), t)):
+            pts = torch.stack([bounds[0] + u * (bounds[1] - bounds[0]), bounds[2] + v * (bounds[3] - bounds[2])], 1)
+            out = fn(pts).cpu().numpy()
+            ax.plot(out[:, 0], out[:, 1], color=color, lw=0.7)
+    ax.set(title=title, aspect="equal")
+    return fig
+
+
+def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None = None):
+    """One scatter panel per tensor in ``steps`` (as from ``Flow.forward_steps``): a flow layer by layer."""
+    ncols = ncols or len(steps)
+    nrows = -(-len(steps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.6 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i >= len(steps):
+            ax.axis("off")
+            continue
+        plot_samples(steps[i], ax=ax, bounds=bounds, s=s, title=titles[i] if titles else f"step {i}")
+        ax.set(xticks=[], yticks=[])
+    fig.tight_layout()
+    return fig
+
+
+def plot_digits(x, nrow: int = 8, ax=None, title=None):
+    """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1]."""
+    x = torch.as_tensor(x).detach().cpu().clamp(0, 1).reshape(-1, 8, 8)
+    ncol = -(-len(x) // nrow)
+    canvas = np.ones((nrow * 9 - 1, ncol * 9 - 1))
+    for k, img in enumerate(x.numpy()):
+        r, c = k % nrow, k // nrow
+        canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = 1 - img
+    fig, ax = _axes(ax, figsize=(ncol * 0.45 + 0.5, nrow * 0.45 + 0.5))
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+    ax.set(title=title, xticks=[], yticks=[])
+    return fig
+
+
+def plot_loss(history, ax=None, title="training loss", label=None):
+    """The loss of every training step."""
+    fig, ax = _axes(ax, figsize=(5, 3))
+    ax.plot(history, lw=0.8, label=label)
+    ax.set(title=title, xlabel="step", ylabel="loss (nats)")
+    if label:
+        ax.legend()
+    return fig
+
+
+def plot_matrix(m, ax=None, title=None, cmap="RdBu_r"):
+    """A matrix (a Jacobian, a mask) as a heat map centred on zero, with a colour bar."""
+    fig, ax = _axes(ax)
+    m = torch.as_tensor(m).detach().cpu().double().numpy()
+    lim = max(float(np.abs(m).max()), 1e-12)
+    im = ax.imshow(m, cmap=cmap, vmin=-lim, vmax=lim)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    ax.set(title=title)
+    return fig
