@@ -13,6 +13,7 @@ from .datasets import DIGIT_LEVELS, TARGETS, TOYS, bits_per_dim, digits_data, ta
 from .distributions import StandardNormal
 from .flow import Flow
 from .made import MADE, made_masks
+from .models import count_parameters, make_iaf, make_maf, make_nice, make_realnvp
 from .nets import MLP, MaskedLinear, soft_clamp
 from .nice import AdditiveCoupling, Scaling, coupling_mask
 from .permutations import Permutation, Reverse
@@ -26,6 +27,7 @@ __all__ = [
     "StandardNormal", "Flow",
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
+    "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters",
     "fit", "fit_reverse_kl", "check_layer", "jacobian",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
     "DIGIT_LEVELS", "digits_data", "bits_per_dim",

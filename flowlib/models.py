@@ -1,0 +1,53 @@
+r"""Ready-made flows, one builder per slide, so that notebooks compare models without copying code.
+
+Each returns ``Flow(StandardNormal(dim), layers)`` with ``layers`` blocks; alternation (parity or
+``Reverse``) makes every coordinate change somewhere in the stack.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .autoregressive import IAF, MAF
+from .distributions import StandardNormal
+from .flow import Flow
+from .nice import AdditiveCoupling, Scaling
+from .permutations import Reverse
+from .realnvp import AffineCoupling
+
+__all__ = ["make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters"]
+
+
+def make_nice(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
+    """NICE: ``layers`` additive couplings of alternating parity, then the diagonal ``Scaling`` (as in the paper)."""
+    blocks = [AdditiveCoupling(dim, hidden, parity=k % 2) for k in range(layers)]
+    return Flow(StandardNormal(dim), [*blocks, Scaling(dim)])
+
+
+def make_realnvp(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
+    """RealNVP: ``layers`` affine couplings of alternating parity."""
+    return Flow(StandardNormal(dim), [AffineCoupling(dim, hidden, parity=k % 2) for k in range(layers)])
+
+
+def _autoregressive(layer_class, dim, layers, hidden) -> Flow:
+    blocks: list[nn.Module] = []
+    for k in range(layers):
+        if k:
+            blocks.append(Reverse(dim))  # a new variable ordering for every layer
+        blocks.append(layer_class(dim, hidden))
+    return Flow(StandardNormal(dim), blocks)
+
+
+def make_maf(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
+    """MAF: ``layers`` MAF layers with the order reversed between them."""
+    return _autoregressive(MAF, dim, layers, hidden)
+
+
+def make_iaf(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
+    """IAF: ``layers`` IAF layers with the order reversed between them."""
+    return _autoregressive(IAF, dim, layers, hidden)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """The number of trainable parameters (a masked weight counts in full, as in other libraries)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
