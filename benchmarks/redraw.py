@@ -1,0 +1,67 @@
+r"""How long a slider redraw takes: every Demo in flowlib.demos, drawn at every setting of its
+``settings()`` with its ``example_state()``, ``--repeats`` times after one warm-up pass.
+
+    python benchmarks/redraw.py                 # every demo
+    python benchmarks/redraw.py nice realnvp    # demos whose name starts with one of these
+    python benchmarks/redraw.py --repeats 10
+
+Prints one row per demo (settings drawn, median, p90 and max in ms, and whether the median meets the
+100 ms goal) and exits with status 1 when a median misses it. The slider tests assert 10x the goal
+(tests/test_sliders_headless.py): timings on a busy machine are noisy, a real regression is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+
+import matplotlib
+
+GOAL_MS = 100.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values``, linear between order statistics."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("prefixes", nargs="*", help="only demos whose name starts with one of these")
+    parser.add_argument("--repeats", type=int, default=5, help="timed passes over the settings (default 5)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+
+    matplotlib.use("Agg")  # a script, not a notebook: draw off-screen
+    from flowlib.demos import all_demos
+
+    demos = {name: demo for name, demo in all_demos().items()
+             if not args.prefixes or any(name.startswith(prefix) for prefix in args.prefixes)}
+    if not demos:
+        print(f"no demo matches {args.prefixes}", file=sys.stderr)
+        return 2
+    print(f"{'demo':42s} {'settings':>8s} {'median ms':>10s} {'p90 ms':>8s} {'max ms':>8s}  goal {GOAL_MS:.0f} ms")
+    slow = []
+    for name, demo in demos.items():
+        state = demo.example_state()
+        demo.exercise(state)  # warm-up
+        ms = [1000 * s for s in demo.exercise(state, repeats=args.repeats)]
+        median = statistics.median(ms)
+        verdict = "ok" if median <= GOAL_MS else "SLOW"
+        if median > GOAL_MS:
+            slow.append(name)
+        print(f"{name:42s} {len(ms) // args.repeats:8d} {median:10.1f} {percentile(ms, 0.9):8.1f} {max(ms):8.1f}  {verdict}",
+              flush=True)
+    if slow:
+        print(f"median over {GOAL_MS:.0f} ms: {', '.join(slow)}")
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+r"""Helpers for the slider tests that run notebooks: which notebooks have sliders, how to start a kernel
+of this very Python, and what to run inside that kernel to find and move the sliders.
+
+The kernel side finds its widgets through ``flowlib.demos.shown()`` (every widget ``Demo.show`` built,
+in order), so nothing in a notebook has to be named for the tests. Used by ``test_sliders_kernel.py``
+(nbclient) and ``test_sliders_browser.py`` (JupyterLab).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+# A Demo widget is built by a call like `LINEAR_MAP.show(A)`: a code cell with `.show(` has sliders.
+SHOW_CALL = ".show("
+
+
+def notebooks_with_sliders(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The notebooks in ``folder`` with a code cell that calls a demo's ``.show(``, sorted by name."""
+    return [path for path in sorted(folder.glob("*.ipynb")) if SHOW_CALL in code_of(path)]
+
+
+def code_of(path: Path) -> str:
+    """All code cells of a notebook, joined."""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment for a notebook kernel: ours, minus MPLBACKEND (it would disable the inline
+    backend, and with it every image the sliders draw)."""
+    return {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+
+
+def write_kernelspec(folder: Path) -> Path:
+    r"""Write a ``python3`` kernelspec for this interpreter under ``folder/kernels`` and return ``folder``
+    (put it first on ``JUPYTER_PATH``): a stray ``python3`` kernelspec elsewhere on the machine (in
+    ``~/.local/share/jupyter``, say) would otherwise run the notebooks with another Python."""
+    spec_dir = folder / "kernels" / "python3"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)", "language": "python", "metadata": {"debugger": True}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return folder
+
+
+def current_env_kernel_manager():
+    """An nbclient-ready kernel manager whose ``python3`` kernel is this interpreter."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class CurrentEnvKernelSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                          **ipykernel.kernelspec.get_kernel_dict())
+
+    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
+
+
+# Runs inside the notebook's kernel after the notebook ran. Every function prints one JSON line.
+# Moving a slider and reading its Output widget take two separate executions: the frontend (nbclient
+# or JupyterLab) sends the new outputs back to the kernel between them.
+PROBE = r'''
+import hashlib as _st_hashlib, json as _st_json, time as _st_time
+from flowlib.demos import shown as _st_shown
+
+_st_original = {}
+
+def _st_outputs(widget):
+    errors, pngs = [], []
+    for output in widget.out.outputs:
+        if output.get("output_type") == "error":
+            errors.append(f"{output.get('ename')}: {output.get('evalue')}")
+        elif "image/png" in output.get("data", {}):
+            pngs.append(_st_hashlib.sha1(output["data"]["image/png"].encode()).hexdigest())
+    return {"errors": errors, "pngs": pngs}
+
+def _st_list():
+    report = []
+    for index, (name, demo, widget) in enumerate(_st_shown()):
+        _st_original.setdefault(index, {c._kwarg: c.value for c in widget.kwargs_widgets})
+        original = _st_original[index]
+        moved = [sorted(k for k, v in s.items() if repr(v) != repr(original[k])) for s in demo.settings()]
+        report.append({"name": name, "sliders": [c._kwarg for c in widget.kwargs_widgets],
+                       "descriptions": [c.description for c in widget.kwargs_widgets],
+                       "settings": [repr(s) for s in demo.settings()], "moved": moved, **_st_outputs(widget)})
+    print(_st_json.dumps(report))
+
+def _st_apply(index, setting_index=None):
+    """Set widget `index` to demo.settings()[setting_index] (None: its values when first listed)."""
+    name, demo, widget = _st_shown()[index]
+    setting = _st_original[index] if setting_index is None else demo.settings()[setting_index]
+    start = _st_time.perf_counter()
+    moved = []
+    for control in widget.kwargs_widgets:
+        value = setting[control._kwarg]
+        if repr(control.value) != repr(value):
+            control.value = value  # redraws synchronously
+            moved.append(control._kwarg)
+    print(_st_json.dumps({"seconds": _st_time.perf_counter() - start, "moved": moved}))
+
+def _st_read(index):
+    print(_st_json.dumps(_st_outputs(_st_shown()[index][2])))
+'''
+
+
+@dataclass
+class SliderReport:
+    """What moving every slider of one notebook in its kernel showed."""
+
+    notebook: str
+    demos: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    redraw_seconds: list[float] = field(default_factory=list)  # one slider moved: the kernel's own time
+
+    def median_ms(self) -> float:
+        return 1000 * statistics.median(self.redraw_seconds) if self.redraw_seconds else float("nan")
+
+
+def check_widgets(run, notebook: str) -> SliderReport:
+    r"""Move every slider of every Demo widget through its demo's ``settings()`` and back, in a kernel
+    where the notebook ran. ``run(code) -> str`` executes ``code`` there and returns its stdout.
+
+    A problem is recorded when a widget shows an error or no image, when a slider moves and no setting
+    of it changes the image, and when restoring the initial values does not bring the original image
+    back.
+    """
+    report = SliderReport(notebook)
+    run(PROBE)
+    widgets = json.loads(run("_st_list()"))
+    if not widgets:
+        report.problems.append(f"{notebook}: a cell calls `{SHOW_CALL}` but flowlib.demos.shown() is empty: "
+                               "no widget was built by Demo.show")
+    for index, widget in enumerate(widgets):
+        name = f"{notebook}: widget {index} ({widget['name']})"
+        report.demos.append(widget["name"])
+        original = widget["pngs"]
+        if widget["errors"] or not original:
+            report.problems.append(f"{name}: first render shows errors {widget['errors']} and {len(original)} images")
+            continue
+        changed = dict.fromkeys(widget["sliders"], False)
+        for setting_index, (setting, moved) in enumerate(zip(widget["settings"], widget["moved"])):
+            if not moved:
+                continue
+            applied = json.loads(run(f"_st_apply({index}, {setting_index})"))
+            outputs = json.loads(run(f"_st_read({index})"))
+            if outputs["errors"] or not outputs["pngs"]:
+                report.problems.append(f"{name}: setting {setting} shows errors {outputs['errors']} "
+                                       f"and {len(outputs['pngs'])} images")
+                continue
+            if len(moved) == 1 and len(applied["moved"]) == 1:
+                report.redraw_seconds.append(applied["seconds"])
+            if len(moved) == 1 and outputs["pngs"] != original:
+                changed[moved[0]] = True
+        for slider, did_change in changed.items():
+            tried = [s for s, m in zip(widget["settings"], widget["moved"]) if m == [slider]]
+            if tried and not did_change:
+                report.problems.append(f"{name}: slider {slider!r} never changed the image (tried {tried})")
+        run(f"_st_apply({index})")
+        restored = json.loads(run(f"_st_read({index})"))
+        if restored["errors"] or restored["pngs"] != original:
+            report.problems.append(f"{name}: restoring the initial slider values did not bring the original "
+                                   f"image back (errors {restored['errors']}; a draw must be deterministic)")
+    return report
+
+
+def fixture_notebook(path: Path, broken: bool = False) -> Path:
+    r"""Write a small notebook with one Demo (two sliders, defined in the notebook) to ``path``. With
+    ``broken=True`` its draw raises ``ZeroDivisionError`` once the slope slider leaves 1: a slider
+    callback that breaks only when a student moves it (the first render is fine)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A slider fixture for the tests"),
+        nbformat.v4.new_code_cell(
+            "import ipywidgets\nimport matplotlib.pyplot as plt\nfrom flowlib.demos import Demo\n\n"
+            "def draw_line(xs, *, slope, color):\n"
+            + ("    if slope != 1.0:\n        1 / 0\n" if broken else "")
+            + "    fig, ax = plt.subplots(figsize=(3, 2))\n"
+            "    ax.plot(xs, [slope * x for x in xs], color=color)\n"
+            "    ax.set_ylim(-5, 5)\n"
+            "    return fig\n\n"
+            "def line_sliders():\n"
+            "    return {'slope': ipywidgets.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.25, description='slope'),\n"
+            "            'color': ipywidgets.Dropdown(options=['C0', 'C1'], description='color')}\n\n"
+            "LINE = Demo(draw_line, line_sliders)"),
+        nbformat.v4.new_code_cell("LINE.show([-2.0, 0.0, 2.0])"),
+    ]
+    nbformat.write(nb, path)
+    return path

@@ -1,0 +1,82 @@
+r"""Layer 2 of the slider tests: in a real kernel (nbclient), without a browser.
+
+For each notebook with a ``Demo.show`` widget: execute it top to bottom, then, in the same kernel,
+move every slider of every widget through its demo's ``settings()`` (the ends, the middle, every
+dropdown option, the special settings: the same list the headless layer draws) and assert that the
+image in the widget's Output changes, that no error appears there, and that restoring the initial
+values brings back the original image. nbclient plays the frontend: it routes what the callback draws
+into the Output widget and sends it back to the kernel, where ``widget.out.outputs`` is read.
+
+Run just this layer: ``pytest tests/test_sliders_kernel.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from notebook_sliders import (
+    ROOT,
+    SliderReport,
+    check_widgets,
+    current_env_kernel_manager,
+    fixture_notebook,
+    kernel_env,
+    notebooks_with_sliders,
+)
+
+CELL_TIMEOUT_S = 600  # generous: the notebooks train small flows on 2 cores
+
+
+def run_in_kernel(path: Path) -> SliderReport:
+    """Execute the notebook at ``path`` in a fresh kernel of this Python, then move its sliders there."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, km=current_env_kernel_manager(),
+                            store_widget_state=True,  # nbclient's Output widget mimic needs it to route outputs
+                            resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel(env=kernel_env()):
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)  # raises CellExecutionError, with the traceback, on an error
+
+        def run(code: str) -> str:
+            cell = nbformat.v4.new_code_cell(code)
+            nb.cells.append(cell)
+            client.execute_cell(cell, len(nb.cells) - 1)
+            return "".join(out.get("text", "") for out in cell.outputs
+                           if out.output_type == "stream" and out.name == "stdout")
+
+        return check_widgets(run, path.name)
+
+
+def report_line(report: SliderReport) -> str:
+    return (f"kernel sliders {report.notebook:32s} {len(report.demos)} widgets, {len(report.redraw_seconds):3d} moves, "
+            f"median redraw in the kernel {report.median_ms():6.1f} ms")
+
+
+@pytest.mark.parametrize("path", notebooks_with_sliders(), ids=lambda path: path.name)
+def test_sliders_redraw_in_kernel(path, capsys):
+    report = run_in_kernel(path)
+    with capsys.disabled():
+        print("\n" + report_line(report))
+    assert not report.problems, "\n".join(report.problems)
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / f"kernel-{path.stem}.txt").write_text(report_line(report) + "\n")
+
+
+def test_fixture_sliders_redraw_in_kernel(tmp_path):
+    """The harness itself: a working demo passes, every slider counted as changing the image."""
+    report = run_in_kernel(fixture_notebook(tmp_path / "fixture.ipynb"))
+    assert report.problems == []
+    assert report.demos == ["draw_line"]
+    # timed: the settings that move one slider away from the last one (slope -2, 2, 0); the next,
+    # color C1, also moves slope back to 1 and is not a single redraw
+    assert len(report.redraw_seconds) == 3
+
+
+def test_broken_slider_callback_fails_in_kernel(tmp_path):
+    """A callback that raises only once a slider moves (first render fine) is reported, by name."""
+    report = run_in_kernel(fixture_notebook(tmp_path / "broken.ipynb", broken=True))
+    assert any("ZeroDivisionError" in problem and "slope" in problem for problem in report.problems), report.problems
