@@ -96,6 +96,11 @@ def _st_list():
                        "settings": [repr(s) for s in demo.settings()], "moved": moved, **_st_outputs(widget)})
     print(_st_json.dumps(report))
 
+def _st_controls():
+    print(_st_json.dumps([{"name": name, "sliders": [c._kwarg for c in widget.kwargs_widgets],
+                           "descriptions": [c.description for c in widget.kwargs_widgets]}
+                          for name, demo, widget in _st_shown()]))
+
 def _st_apply(index, setting_index=None):
     """Set widget `index` to demo.settings()[setting_index] (None: its values when first listed)."""
     name, demo, widget = _st_shown()[index]
