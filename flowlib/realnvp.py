@@ -23,7 +23,7 @@ class AffineCoupling(nn.Module):
 
     Args:
         dim: n, the number of coordinates (at least 2).
-        hidden: widths of the hidden layers of the network giving (μ_θ, α_θ).
+        hidden: widths of the hidden layers of the network z_{1:d} ↦ (μ_θ, α_θ).
         parity: 0 keeps the first ⌊n/2⌋ coordinates, 1 the others (alternate it when stacking).
         mask: a custom 0/1 tensor of shape (n,) with 1 on the kept coordinates; overrides parity.
         bound: α_θ is soft-clamped to (-bound, bound) (see ``soft_clamp``).
@@ -41,24 +41,33 @@ class AffineCoupling(nn.Module):
         self.dim = check_dim(dim, 2, "AffineCoupling")
         mask = coupling_mask(dim, parity) if mask is None else _checked_mask(mask, dim, "AffineCoupling")
         self.register_buffer("mask", mask)
+        # The positions of z_{1:d} and z_{d+1:n}; derived from the mask, so not saved.
+        self.register_buffer("kept", mask.nonzero().squeeze(1), persistent=False)
+        self.register_buffer("changed", (1 - mask).nonzero().squeeze(1), persistent=False)
         self.bound = bound
-        self.net = MLP(dim, 2 * dim, hidden, activation)  # one network, two heads: μ_θ and α_θ
+        # One network R^d -> R^{2(n-d)}, two heads: μ_θ and α_θ of the n-d changed coordinates, as
+        # on the slide. (Feeding it all n inputs with the changed ones zeroed would work too, at
+        # about 1.5 times the cost and parameters.)
+        self.net = MLP(len(self.kept), 2 * len(self.changed), hidden, activation)
 
     def mu_alpha(self, kept: torch.Tensor):
-        """(μ_θ, α_θ) of the kept coordinates, each (B, n) and zero on the kept part itself."""
-        mu, alpha = self.net(kept).chunk(2, dim=-1)
-        free = 1 - self.mask
-        return mu * free, soft_clamp(alpha, self.bound) * free
+        """(μ_θ, α_θ) of the kept coordinates, each (B, n) and zero on the kept part itself.
+
+        ``kept`` is z ⊙ mask, shape (B, n); only its kept coordinates are read, so z itself works too.
+        """
+        mu, alpha = self.net(kept.index_select(1, self.kept)).chunk(2, dim=-1)  # (B, n-d) each
+        zeros = kept.new_zeros(kept.shape)
+        return zeros.index_copy(1, self.changed, mu), zeros.index_copy(1, self.changed, soft_clamp(alpha, self.bound))
 
     def forward(self, z: torch.Tensor):
         check_points(z, self.dim, "AffineCoupling.forward", "z")
-        mu, alpha = self.mu_alpha(z * self.mask)
+        mu, alpha = self.mu_alpha(z)
         x = z * alpha.exp() + mu
         return x, alpha.sum(-1)
 
     def inverse(self, x: torch.Tensor):
         check_points(x, self.dim, "AffineCoupling.inverse", "x")
-        mu, alpha = self.mu_alpha(x * self.mask)
+        mu, alpha = self.mu_alpha(x)
         z = (x - mu) * (-alpha).exp()
         return z, -alpha.sum(-1)
 
