@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
+    # store_widget_state=True: nbclient's Output-widget mimic (what an interact draws into) needs it, else
+    # KeyError; the state is dropped again below.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
