@@ -20,6 +20,8 @@ import pytest
 from browser import CHROMIUM_ARGS, HOW_TO_ENABLE, BrowserReport, JupyterLab, check_notebook, find_chromium
 from notebook_sliders import NOTEBOOKS, ROOT, SHOW_CALL, code_of, fixture_notebook
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
+
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 COURSE = sorted(NOTEBOOKS.glob("*.ipynb"))
 

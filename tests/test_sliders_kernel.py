@@ -27,6 +27,8 @@ from notebook_sliders import (
     notebooks_with_sliders,
 )
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
+
 CELL_TIMEOUT_S = 600  # generous: the notebooks train small flows on 2 cores
 
 
