@@ -28,13 +28,23 @@ def jacobian(fn, v: torch.Tensor) -> torch.Tensor:
     ])
 
 
-def _perturb(layer: torch.nn.Module, seed: int, scale: float) -> None:
+def _perturb(layer: torch.nn.Module, seed: int, scale: float, buffers: bool = False) -> None:
     # A new layer is the identity (zero last layers), where a sign error in log_det is invisible:
-    # move every parameter away from its initial value first.
+    # move every parameter away from its initial value first. With ``buffers``, floating-point
+    # buffers too (to scramble a copy before loading a state_dict into it).
     g = torch.Generator().manual_seed(seed)
+    tensors = list(layer.parameters())
+    if buffers:
+        tensors += [b for b in layer.buffers() if b.is_floating_point()]
     with torch.no_grad():
-        for p in layer.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g, dtype=p.dtype).to(p.device))
+        for t in tensors:
+            t.add_(scale * torch.randn(t.shape, generator=g, dtype=t.dtype).to(t.device))
+
+
+def _plain_tensors(module: torch.nn.Module) -> list[str]:
+    """Names of tensors kept as plain attributes: neither moved by ``.to()`` nor saved by ``state_dict``."""
+    return [f"{prefix}.{key}" if prefix else key
+            for prefix, m in module.named_modules() for key, value in vars(m).items() if isinstance(value, torch.Tensor)]
 
 
 def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: float = 0.3,
@@ -50,11 +60,16 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
       - ∂z/∂x · ∂x/∂z = I (the two Jacobians are inverse matrices);
       - structure: zero wherever ``layer.jacobian_sparsity()`` says so (triangular for MAF/IAF);
       - gradients of log p reach every parameter;
-      - ``state_dict`` save and load reproduces ``log_prob``.
+      - no tensor is kept as a plain attribute, and ``state_dict`` save and load (into a copy whose
+        parameters and floating-point buffers were scrambled) reproduces ``log_prob``.
 
     The layer itself is not changed. Returns the largest error of each check (a dict of floats);
     raises ``AssertionError`` naming the first check that fails.
     """
+    hidden_state = _plain_tensors(layer)
+    if hidden_state:
+        raise AssertionError(f"{type(layer).__name__}: tensors kept as plain attributes {hidden_state}; register them "
+                             "with register_buffer (or as nn.Parameter) so that .to(device) moves them and state_dict saves them")
     layer = copy.deepcopy(layer).double()
     _perturb(layer, seed, scale)
     dim = layer.dim
@@ -63,19 +78,28 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
     z = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
     x_data = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
     report = {}
+    who = type(layer).__name__
+
+    def require(ok: bool, message: str) -> None:
+        # An explicit raise, not ``assert``: the check must also run under ``python -O``.
+        if not ok:
+            raise AssertionError(f"{who}: {message}")
 
     def expect(name, error, tol=atol):
         error = float(error.detach()) if isinstance(error, torch.Tensor) else float(error)
         report[name] = error
-        assert error <= tol, f"{type(layer).__name__}: {name} failed (error {float(error):.3g} > {tol:.1g})"
+        require(error <= tol, f"{name} failed (error {error:.3g} > {tol:.1g})")  # a NaN error fails too
+
+    def check_shapes(name, out, ld):
+        require(out.shape == (batch, dim), f"{name} returned shape {tuple(out.shape)}, expected {(batch, dim)}")
+        require(ld.shape == (batch,), f"{name} log_det has shape {tuple(ld.shape)}, expected ({batch},)")
 
     x, ld_fwd = layer.forward(z)
+    check_shapes("forward", x, ld_fwd)
     z_back, ld_inv = layer.inverse(x)
-    assert x.shape == (batch, dim), f"{type(layer).__name__}: forward returned shape {tuple(x.shape)}, expected {(batch, dim)}"
-    for name, ld in (("forward", ld_fwd), ("inverse", ld_inv)):
-        assert ld.shape == (batch,), f"{type(layer).__name__}: {name} log_det has shape {tuple(ld.shape)}, expected ({batch},)"
+    check_shapes("inverse", z_back, ld_inv)
     finite = all(bool(torch.isfinite(t).all()) for t in (x, ld_fwd, z_back, ld_inv))
-    assert finite, f"{type(layer).__name__}: non-finite output"
+    require(finite, "non-finite output (NaN or inf) from forward or inverse")
     expect("round trip z -> x -> z", (z_back - z).abs().max())
     x2, _ = layer.forward(layer.inverse(x_data)[0])
     expect("round trip x -> z -> x", (x2 - x_data).abs().max())
@@ -97,13 +121,13 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
         flow.zero_grad()
         flow.log_prob(x_data).sum().backward()
     for name, p in layer.named_parameters():
-        assert p.grad is not None and bool(p.grad.abs().sum() > 0), f"{type(layer).__name__}: no gradient reaches {name}"
+        require(p.grad is not None and bool(p.grad.abs().sum() > 0), f"no gradient reaches {name}")
     report["parameters reached by gradients"] = float(len(params))
 
     buffer = io.BytesIO()
     torch.save(flow.state_dict(), buffer)
     restored = copy.deepcopy(flow)
-    _perturb(restored, seed + 2, scale)  # scramble, then load: the load must restore everything
+    _perturb(restored, seed + 2, scale, buffers=True)  # scramble, then load: the load must restore everything
     buffer.seek(0)
     restored.load_state_dict(torch.load(buffer, weights_only=True))
     with torch.no_grad():
