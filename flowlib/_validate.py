@@ -16,7 +16,8 @@ def check_dim(dim: int, minimum: int, who: str) -> int:
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"{who}: dim must be an int, got {type(dim).__name__} ({dim!r})")
     if dim < minimum:
-        why = " (a coupling needs at least one coordinate on each side of the split)" if minimum == 2 else ""
+        why = (" (a coupling or autoregressive layer changes some coordinates as a function of the others, "
+               "so it needs at least two)") if minimum == 2 else ""
         raise ValueError(f"{who}: dim must be >= {minimum}{why}, got dim={dim}")
     return dim
 

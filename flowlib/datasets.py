@@ -27,6 +27,12 @@ def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def _check_count(value, least: int, who: str, name: str, most: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most is not None and value > most):
+        expected = f"an int >= {least}" if most is None else f"an int from {least} to {most}"
+        raise ValueError(f"{who}: {name} must be {expected}, got {value!r}")
+
+
 def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
     r"""``n`` points of the 2-D toy ``name`` (one of ``TOYS``) as a float32 tensor of shape (n, 2).
 
@@ -37,6 +43,9 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
     >>> toy_data("ring", 3, seed=1).shape
     torch.Size([3, 2])
     """
+    if name not in TOYS:
+        raise ValueError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
+    _check_count(n, 0, "toy_data", "n")
     g = _generator(seed)
     if name == "moons":
         t = torch.rand(n, generator=g, dtype=torch.float64) * math.pi
@@ -88,6 +97,8 @@ def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
     r"""H(p) = -E_p[log p(x)] in nats: exact for the checkerboard (log 8), Monte Carlo for the ring."""
     if name == "checkerboard":
         return math.log((2 * _BOARD_HALF) ** 2 / 2)
+    if name != "ring":
+        raise ValueError(f"toy_entropy: the entropy is known for 'ring' and 'checkerboard' only, got {name!r}")
     x = toy_data(name, n, seed).double()
     return float(-toy_log_prob(name, x).mean())
 
@@ -125,6 +136,7 @@ def digits_data(seed: int = 0, n_test: int = 297) -> tuple[torch.Tensor, torch.T
     has a density, and a model's log p(x) converts to a discrete likelihood (``bits_per_dim``).
     The split (1500 train, 297 test) is fixed by ``seed``; so is the dequantization noise.
     """
+    _check_count(n_test, 1, "digits_data", "n_test", most=1796)
     from sklearn.datasets import load_digits  # ships with scikit-learn; imported here, not at import time
 
     pixels = torch.as_tensor(load_digits().data, dtype=torch.float64)  # (1797, 64), integers 0..16
@@ -140,5 +152,14 @@ def bits_per_dim(log_prob: torch.Tensor, dim: int, levels: int = DIGIT_LEVELS) -
 
     log p(v + u) = log p(x) - D log(levels) (the scaling's Jacobian), so
     bpd = (-log p(x) + D log levels) / (D log 2), averaged over the batch.
+
+    >>> round(bits_per_dim(torch.zeros(3), dim=64), 6)  # the uniform density on [0, 1)^64: log2(17) bits per pixel
+    4.087463
     """
-    return float((-log_prob.mean() + dim * math.log(levels)) / (dim * math.log(2)))
+    if not isinstance(log_prob, torch.Tensor) or log_prob.dim() != 1 or len(log_prob) == 0:
+        shape = tuple(log_prob.shape) if isinstance(log_prob, torch.Tensor) else type(log_prob).__name__
+        raise ValueError(f"bits_per_dim: log_prob must be a non-empty tensor of shape (B,), one log p(x) per image, got {shape}")
+    _check_count(dim, 1, "bits_per_dim", "dim")
+    _check_count(levels, 2, "bits_per_dim", "levels")
+    mean_nll = -float(log_prob.detach().double().mean())  # float64: float32 would lose the 7th digit
+    return (mean_nll + dim * math.log(levels)) / (dim * math.log(2))

@@ -61,6 +61,8 @@ class Flow(nn.Module):
         return x, log_det
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p_X(x) = log p_Z(f_θ^{-1}(x)) + log|det ∂f_θ^{-1}(x)/∂x| of a batch (B, D); shape (B,)."""
+        check_points(x, self.dim, "Flow.log_prob", "x")
         z, log_det = self.inverse(x)
         return self.base.log_prob(z) + log_det
 

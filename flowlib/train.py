@@ -38,10 +38,16 @@ def fit(flow, data: torch.Tensor, steps: int = 1000, batch_size: int = 256, lr: 
         FloatingPointError: the loss became NaN or inf; the parameters of the last finite step are
             restored first, and the message names the step.
     """
+    _check_budget(steps, batch_size, lr, callback, "fit")
     check_points(data, flow.dim, "fit", "data")
-    if not bool(torch.isfinite(data).all()):
-        bad = int((~torch.isfinite(data)).any(-1).sum())
-        raise ValueError(f"fit: data must be finite, but {bad} of its {len(data)} rows hold NaN or inf")
+    if data.shape[0] == 0:
+        raise ValueError(f"fit: data has no rows; expected at least one point of shape ({flow.dim},)")
+    _check_like_parameters(flow, data, "fit")
+    finite = torch.isfinite(data).all(-1)
+    if not bool(finite.all()):
+        rows = (~finite).nonzero().squeeze(1)
+        raise ValueError(f"fit: data must be finite, but {len(rows)} of its {len(data)} rows hold NaN or inf "
+                         f"(the first: row {int(rows[0])}); remove them, e.g. data[torch.isfinite(data).all(-1)]")
     n = data.shape[0]
 
     def loss_fn():
@@ -61,12 +67,40 @@ def fit_reverse_kl(flow, target_log_prob, steps: int = 1000, batch_size: int = 2
 
     Returns the loss of every step; raises ``FloatingPointError`` like ``fit``.
     """
+    _check_budget(steps, batch_size, lr, callback, "fit_reverse_kl")
+    if not callable(target_log_prob):
+        raise TypeError(f"fit_reverse_kl: target_log_prob must be a function mapping (B, {flow.dim}) points to (B,) "
+                        f"log-densities, got {type(target_log_prob).__name__}")
 
     def loss_fn():
         x, log_q = flow.sample_with_log_prob(batch_size)
-        return (log_q - target_log_prob(x)).mean()
+        log_p = target_log_prob(x)
+        # A (B, 1) or scalar log p̃ would broadcast against log q's (B,) into a wrong loss, silently.
+        if not isinstance(log_p, torch.Tensor) or log_p.shape != log_q.shape:
+            shape = tuple(log_p.shape) if isinstance(log_p, torch.Tensor) else type(log_p).__name__
+            raise ValueError(f"fit_reverse_kl: target_log_prob must return a tensor of shape ({batch_size},), "
+                             f"one log-density per point, got {shape}")
+        return (log_q - log_p).mean()
 
     return _optimize(flow, loss_fn, steps, lr, callback, progress, "fit_reverse_kl")
+
+
+def _check_budget(steps, batch_size, lr, callback, who: str) -> None:
+    for name, value, least in (("steps", steps, 0), ("batch_size", batch_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{who}: {name} must be an int >= {least}, got {value!r}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"{who}: lr must be a positive finite number such as 1e-3, got {lr!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{who}: callback must be a function callback(step, flow) or None, got {type(callback).__name__}")
+
+
+def _check_like_parameters(flow, data: torch.Tensor, who: str) -> None:
+    """The data must have the dtype and device of the flow's parameters (else torch fails deep inside)."""
+    p = next(flow.parameters(), None)
+    if p is not None and (p.dtype != data.dtype or p.device != data.device):
+        raise ValueError(f"{who}: data is {data.dtype} on {data.device}, but the flow's parameters are {p.dtype} on "
+                         f"{p.device}; move one to the other, e.g. data.to(device=..., dtype=...) or flow.to(data)")
 
 
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
