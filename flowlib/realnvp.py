@@ -55,21 +55,28 @@ class AffineCoupling(nn.Module):
 
         ``kept`` is z ⊙ mask, shape (B, n); only its kept coordinates are read, so z itself works too.
         """
-        mu, alpha = self.net(kept.index_select(1, self.kept)).chunk(2, dim=-1)  # (B, n-d) each
+        mu, alpha = self._mu_alpha(kept)
         zeros = kept.new_zeros(kept.shape)
-        return zeros.index_copy(1, self.changed, mu), zeros.index_copy(1, self.changed, soft_clamp(alpha, self.bound))
+        return zeros.index_copy(1, self.changed, mu), zeros.index_copy(1, self.changed, alpha)
 
+    def _mu_alpha(self, v: torch.Tensor):
+        """μ_θ(v_{1:d}), α_θ(v_{1:d}) (α soft-clamped), each (B, n-d): only the changed coordinates."""
+        mu, alpha = self.net(v.index_select(1, self.kept)).chunk(2, dim=-1)
+        return mu, soft_clamp(alpha, self.bound)
+
+    # forward and inverse work on the n-d changed coordinates only (half the element-wise work of
+    # padding μ and α to n coordinates), then put them back beside the unchanged kept ones.
     def forward(self, z: torch.Tensor):
         check_points(z, self.dim, "AffineCoupling.forward", "z")
-        mu, alpha = self.mu_alpha(z)
-        x = z * alpha.exp() + mu
-        return x, alpha.sum(-1)
+        mu, alpha = self._mu_alpha(z)  # (B, n-d) each
+        x_changed = z.index_select(1, self.changed) * alpha.exp() + mu  # x_{d+1:n}
+        return z.index_copy(1, self.changed, x_changed), alpha.sum(-1)  # x_{1:d} = z_{1:d}
 
     def inverse(self, x: torch.Tensor):
         check_points(x, self.dim, "AffineCoupling.inverse", "x")
-        mu, alpha = self.mu_alpha(x)
-        z = (x - mu) * (-alpha).exp()
-        return z, -alpha.sum(-1)
+        mu, alpha = self._mu_alpha(x)  # (B, n-d) each
+        z_changed = (x.index_select(1, self.changed) - mu) * (-alpha).exp()  # z_{d+1:n}
+        return x.index_copy(1, self.changed, z_changed), -alpha.sum(-1)  # z_{1:d} = x_{1:d}
 
     def jacobian_sparsity(self) -> torch.Tensor:
         """(n, n) bool: I on the kept rows, diag(exp α) and a full block on the changed rows."""
