@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+VENV7  ?= .venv-ipyw7
+STAMP7 := $(VENV7)/.installed
 
-.PHONY: setup lab test test-fast notebooks lint bench
+.PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks links figures lint bench
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,18 +16,41 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)  ## create .venv with the pinned course environment
 
-lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
-	$(BIN)/jupyter lab notebooks/
+# Colab's widgets: requirements.txt with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt).
+$(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
+	test -x $(VENV7)/bin/python || $(PYTHON) -m venv $(VENV7)
+	grep -v -E '^(ipywidgets|playwright|ruff)==' requirements.txt > $(VENV7)/requirements-base.txt
+	$(VENV7)/bin/python -m pip install -r $(VENV7)/requirements-base.txt -r requirements-ipyw7.txt
+	$(VENV7)/bin/python -m pip install --no-deps -e .
+	touch $(STAMP7)
 
-test: setup  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook
+setup-ipyw7: $(STAMP7)  ## create .venv-ipyw7, the second test environment (ipywidgets 7.7.1, as on Colab)
+
+# JupyterLab refuses to start as root (a container, a CI runner) unless told; as anyone else it needs no flag.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
+	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+
+test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-ipyw7
+
+test-ipyw7: setup-ipyw7  ## strict nbval over every notebook and the headless slider tests, with Colab's ipywidgets 7.7.1
+	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py
 
 test-fast: setup  ## unit tests only, no notebooks
 	$(BIN)/python -m pytest tests -p no:nbval
 
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
+
+links: setup  ## regenerate README's badges and run times and every notebook's Colab cell from pyproject.toml
+	$(BIN)/python scripts/sync_links.py
+
+figures: setup  ## regenerate the README's figures in docs/ (trains a small flow: under a minute)
+	$(BIN)/python scripts/make_figures.py
 
 lint: setup
 	$(BIN)/ruff check .
