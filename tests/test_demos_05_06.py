@@ -1,0 +1,180 @@
+"""Tests of the non-slider code in flowlib.demos.maf and flowlib.demos.iaf (notebooks 05 and 06).
+
+The slider demos themselves (RASTER_SAMPLING, TRAINING, REVERSE_KL) are drawn over their ranges by
+the generic slider tests; here: pass counting, the sequential-sampling states, timing rows, the
+normalizing constants of the reverse-KL targets, and the drawing helpers' edge cases.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from flowlib import IAF, MADE, MAF, TARGETS, grid_points, made_masks, make_iaf, make_maf, target_log_prob
+from flowlib.demos.iaf import TARGET_BOUNDS, draw_reverse_kl, log_normalizer
+from flowlib.demos.maf import (
+    digit_mosaic,
+    direction_times,
+    draw_raster_sampling,
+    draw_training,
+    median_seconds,
+    plot_direction_times,
+    plot_made_masks,
+    randomize,
+    raster_states,
+    record_made_passes,
+)
+
+matplotlib.use("Agg")
+
+
+def _hooks(module):
+    return sum(len(m._forward_hooks) for m in module.modules() if isinstance(m, MADE))
+
+
+@pytest.mark.parametrize("dim", [2, 5, 16])
+def test_pass_counts_of_maf_and_iaf(dim):
+    v = torch.randn(3, dim)
+    maf, iaf = MAF(dim, hidden=(8,)), IAF(dim, hidden=(8,))
+    assert len(record_made_passes(maf, lambda: maf.inverse(v))[1]) == 1
+    assert len(record_made_passes(maf, lambda: maf(v))[1]) == dim
+    assert len(record_made_passes(iaf, lambda: iaf(v))[1]) == 1
+    assert len(record_made_passes(iaf, lambda: iaf.inverse(v))[1]) == dim
+
+
+def test_pass_counts_of_a_flow_and_the_result_is_returned():
+    flow = make_maf(4, layers=3, hidden=(8,))
+    x = torch.randn(2, 4)
+    (z, log_det), inputs = record_made_passes(flow, lambda: flow.inverse(x))
+    assert len(inputs) == 3
+    assert torch.equal(z, flow.inverse(x)[0]) and log_det.shape == (2,)
+    assert len(record_made_passes(flow, lambda: flow(x))[1]) == 3 * 4
+    iaf_flow = make_iaf(4, layers=2, hidden=(8,))
+    assert len(record_made_passes(iaf_flow, lambda: iaf_flow.sample_with_log_prob(5))[1]) == 2
+    assert len(record_made_passes(iaf_flow, lambda: iaf_flow.log_prob(x))[1]) == 2 * 4
+
+
+def test_hooks_are_removed_even_when_the_call_raises():
+    layer = MAF(3, hidden=(8,))
+    record_made_passes(layer, lambda: layer(torch.randn(2, 3)))
+    assert _hooks(layer) == 0
+    with pytest.raises(ValueError, match="MAF.forward"):
+        record_made_passes(layer, lambda: layer(torch.randn(2, 4)))
+    assert _hooks(layer) == 0
+
+
+def test_record_made_passes_rejects_bad_input():
+    with pytest.raises(ValueError, match="holds no MADE"):
+        record_made_passes(torch.nn.Linear(2, 2), lambda: None)
+    with pytest.raises(TypeError, match="function of no arguments"):
+        record_made_passes(MAF(2), torch.randn(2, 2))
+
+
+def test_raster_states_are_the_prefixes_of_the_sample():
+    torch.manual_seed(0)
+    flow = randomize(make_maf(9, layers=2, hidden=(16,)))
+    z = torch.randn(4, 9)
+    states = raster_states(flow, z)
+    x = flow(z)[0]
+    assert states.shape == (10, 4, 9)
+    assert torch.allclose(states[-1], x)
+    for k in range(10):
+        assert torch.allclose(states[k, :, :k], x[:, :k]), f"after {k} passes x_1..x_k are final"
+        assert torch.isnan(states[k, :, k:]).all() or k == 9, "coordinates not yet computed are NaN"
+
+
+def test_raster_states_needs_a_maf_last():
+    with pytest.raises(ValueError, match="last layer is a MAF"):
+        raster_states(make_iaf(4, layers=1), torch.randn(2, 4))
+    with pytest.raises(ValueError, match="last layer is a MAF"):
+        raster_states(MAF(4), torch.randn(2, 4))
+
+
+def test_direction_times_rows():
+    maf_rows = direction_times(MAF, (2, 5), batch=8, hidden=(8,), repeats=1)
+    iaf_rows = direction_times(IAF, (3,), batch=8, hidden=(8,), repeats=1)
+    assert [r["D"] for r in maf_rows] == [2, 5]
+    assert [(r["inverse passes"], r["forward passes"]) for r in maf_rows] == [(1, 2), (1, 5)]
+    assert [(r["inverse passes"], r["forward passes"]) for r in iaf_rows] == [(3, 1)]
+    assert all(r["forward s"] > 0 and r["inverse s"] > 0 for r in maf_rows + iaf_rows)
+    fig = plot_direction_times({"MAF": maf_rows, "IAF": iaf_rows})
+    assert len(fig.axes[0].lines) == 4
+    plt.close(fig)
+
+
+def test_median_seconds_runs_warmup_and_repeats():
+    calls = []
+    seconds = median_seconds(lambda: calls.append(1), repeats=5, warmup=2)
+    assert len(calls) == 7 and 0 <= seconds < 0.1
+    with pytest.raises(ValueError, match="repeats"):
+        median_seconds(lambda: None, repeats=0)
+
+
+def test_randomize_moves_every_parameter_repeatably():
+    a, b = MAF(3, hidden=(8,)), MAF(3, hidden=(8,))
+    b.load_state_dict(a.state_dict())
+    before = [p.clone() for p in a.parameters()]
+    assert randomize(a, 0.1, generator=torch.Generator().manual_seed(1)) is a
+    randomize(b, 0.1, generator=torch.Generator().manual_seed(1))
+    assert all(not torch.equal(p, q) for p, q in zip(a.parameters(), before))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    with pytest.raises(ValueError, match="std"):
+        randomize(a, -1.0)
+    with pytest.raises(TypeError, match="nn.Module"):
+        randomize(torch.zeros(2))
+
+
+def test_log_normalizer_banana_is_exact_and_ring_agrees_with_importance_sampling():
+    assert abs(log_normalizer("banana") - math.log(2 * math.pi * 1.5 * 0.5)) < 1e-8
+    for name in TARGETS:
+        assert abs(log_normalizer(name) - log_normalizer(name, n=601)) < 1e-6, name
+    g = torch.Generator().manual_seed(0)
+    for name in TARGETS:  # Z = E_q[p̃/q] with q = N(0, 3² I): independent of the grid
+        x = 3 * torch.randn(400_000, 2, generator=g, dtype=torch.float64)
+        log_q = -0.5 * (x / 3).pow(2).sum(1) - math.log(2 * math.pi * 9)
+        estimate = float(torch.logsumexp(target_log_prob(name, x) - log_q, 0)) - math.log(len(x))
+        assert abs(estimate - log_normalizer(name)) < 0.03, name
+
+
+def test_log_normalizer_rejects_bad_input():
+    with pytest.raises(ValueError, match="expected one of"):
+        log_normalizer("moons")
+    with pytest.raises(ValueError, match="n must be"):
+        log_normalizer("ring", n=1)
+
+
+def test_target_bounds_hold_nearly_all_the_mass():
+    for name, bounds in TARGET_BOUNDS.items():
+        points, xs, ys = grid_points(bounds, 400, dtype=torch.float64)
+        inside = torch.logsumexp(target_log_prob(name, points), 0) + math.log((xs[1] - xs[0]) * (ys[1] - ys[0]))
+        assert float(inside) > log_normalizer(name) + math.log(0.98), f"{name}: the plotting box misses mass"
+
+
+def test_drawing_helpers_edge_cases():
+    states = torch.rand(65, 3, 64)
+    for k in (-5, 0, 64, 100):  # clipped to 0..64
+        plt.close(draw_raster_sampling(states, k=k))
+    with pytest.raises(ValueError, match="square images"):
+        draw_raster_sampling(torch.rand(11, 2, 10), k=3)
+    fits = {name: [(0, torch.randn(50, 2))] for name in TARGETS}
+    plt.close(draw_reverse_kl(fits, target="wavy", index=99))
+    with pytest.raises(ValueError, match="no fit for target"):
+        draw_reverse_kl({"ring": fits["ring"]}, target="banana")
+    with pytest.raises(ValueError, match="expected one of"):
+        draw_reverse_kl(fits, target="moons")
+    snapshots = [(1, torch.rand(10, 10).numpy(), torch.randn(20, 2))]
+    plt.close(draw_training(snapshots, torch.randn(30, 2), (-4, 4, -4, 4), index=7))
+
+
+def test_plot_made_masks_and_digit_mosaic():
+    masks = made_masks(4, hidden=(6, 6))
+    fig = plot_made_masks(masks)
+    assert len(fig.axes) == len(masks) + 1
+    plt.close(fig)
+    mosaic = digit_mosaic(torch.rand(3, 64))
+    assert mosaic.shape == (8, 3 * 9 - 1)
+    assert torch.isnan(torch.as_tensor(mosaic[:, 8])).all() and not torch.isnan(torch.as_tensor(mosaic[:, :8])).any()
