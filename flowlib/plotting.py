@@ -12,6 +12,25 @@ __all__ = ["grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plo
            "plot_digits", "plot_loss", "plot_matrix"]
 
 
+def _points(x, width: int, who: str) -> np.ndarray:
+    """``x`` (a tensor or array of shape (B, width)) as a NumPy array, or a clear error."""
+    x = torch.as_tensor(x).detach().cpu()
+    if x.dim() != 2 or x.shape[1] != width:
+        raise ValueError(f"{who}: expected points of shape (B, {width}), got shape {tuple(x.shape)}")
+    return x.numpy()
+
+
+def _like_owner(fn, device=None):
+    """(device, dtype) for points fed to ``fn``: ``device`` if given, else those of the module whose
+    bound method ``fn`` is (``flow.log_prob`` on a GPU gets GPU points), else CPU float32."""
+    owner = getattr(fn, "__self__", None)
+    anchor = None
+    if isinstance(owner, torch.nn.Module):
+        anchor = next((t for t in [*owner.parameters(), *owner.buffers()] if t.is_floating_point()), None)
+    dtype = anchor.dtype if anchor is not None else torch.float32
+    return (device if device is not None else anchor.device if anchor is not None else None), dtype
+
+
 def _axes(ax, figsize=(4, 4)):
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
@@ -28,11 +47,20 @@ def grid_points(bounds=(-4, 4, -4, 4), n: int = 200, dtype=torch.float32, device
 
 
 @torch.no_grad()
-def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=None, cmap="viridis"):
-    r"""Heat map of p(x) = exp(log_prob(x)) over a 2-D box; ``log_prob`` maps (B, 2) to (B,)."""
+def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=None, cmap="viridis", device=None):
+    r"""Heat map of p(x) = exp(log_prob(x)) over a 2-D box; ``log_prob`` maps (B, 2) to (B,).
+
+    The grid points go to ``device``, or to the device and dtype of the module when ``log_prob``
+    is a module's method such as ``flow.log_prob``.
+    """
     fig, ax = _axes(ax)
-    points, _, _ = grid_points(bounds, n)
-    density = log_prob(points).exp().reshape(n, n).cpu().numpy()
+    device, dtype = _like_owner(log_prob, device)
+    points, _, _ = grid_points(bounds, n, dtype=dtype, device=device)
+    values = log_prob(points)
+    if not isinstance(values, torch.Tensor) or values.shape != (n * n,):
+        shape = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+        raise ValueError(f"plot_density: log_prob must map points (B, 2) to log-densities (B,), got {shape} for B = {n * n}")
+    density = values.exp().reshape(n, n).cpu().numpy()
     ax.imshow(np.nan_to_num(density), origin="lower", extent=bounds, cmap=cmap, aspect="auto")
     ax.set(title=title, xlim=bounds[:2], ylim=bounds[2:])
     return fig
@@ -40,8 +68,8 @@ def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=N
 
 def plot_samples(x, ax=None, bounds=None, title=None, s: float = 2, alpha: float = 0.5, color="C0"):
     """Scatter plot of 2-D points ``x`` of shape (B, 2)."""
+    x = _points(x, 2, "plot_samples")
     fig, ax = _axes(ax)
-    x = torch.as_tensor(x).detach().cpu().numpy()
     ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, color=color, linewidths=0)
     if bounds is not None:
         ax.set(xlim=bounds[:2], ylim=bounds[2:])
@@ -50,14 +78,17 @@ def plot_samples(x, ax=None, bounds=None, title=None, s: float = 2, alpha: float
 
 
 @torch.no_grad()
-def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=None, color="C0"):
-    r"""The image of a square grid under ``fn`` ((B, 2) -> (B, 2)): how a map bends space."""
+def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=None, color="C0", device=None):
+    r"""The image of a square grid under ``fn`` ((B, 2) -> (B, 2)): how a map bends space.
+
+    The grid points are made on ``device`` (CPU by default), in float32.
+    """
     fig, ax = _axes(ax)
-    t = torch.linspace(0, 1, 100)
-    for k in torch.linspace(0, 1, lines):
+    t = torch.linspace(0, 1, 100, device=device)
+    for k in torch.linspace(0, 1, lines, device=device):
         for u, v in ((t, k.expand(100)), (k.expand(100), t)):
             pts = torch.stack([bounds[0] + u * (bounds[1] - bounds[0]), bounds[2] + v * (bounds[3] - bounds[2])], 1)
-            out = fn(pts).cpu().numpy()
+            out = _points(fn(pts), 2, "plot_grid_warp (the image of fn)")
             ax.plot(out[:, 0], out[:, 1], color=color, lw=0.7)
     ax.set(title=title, aspect="equal")
     return fig
@@ -80,7 +111,7 @@ def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None
 
 def plot_digits(x, nrow: int = 8, ax=None, title=None):
     """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1]."""
-    x = torch.as_tensor(x).detach().cpu().clamp(0, 1).reshape(-1, 8, 8)
+    x = torch.as_tensor(_points(x, 64, "plot_digits")).clamp(0, 1).reshape(-1, 8, 8)
     ncol = -(-len(x) // nrow)
     canvas = np.ones((nrow * 9 - 1, ncol * 9 - 1))
     for k, img in enumerate(x.numpy()):
