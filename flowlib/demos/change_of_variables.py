@@ -1,0 +1,576 @@
+r"""Notebook 01, the change of variables formula: its slider demos and the small helpers they draw.
+
+Slides "Motivation" to "Learning and inference". Four demos, each ``NAME.show(*state)`` in the notebook:
+
+- ``MONOTONE_MAP``: "any two distributions can be converted to each other" in 1-D. A monotone map
+  x = f_t(v) = (1 - t) v + t T(v), where T = F*⁻¹ ∘ F_V sends a uniform or a Gaussian v exactly to a
+  bimodal target p* (``target_pdf``); the histogram of pushed samples against
+  p_X(x) = p_V(f⁻¹(x)) |df⁻¹/dx| = p_V(v) / f_t'(v) at x = f_t(v).
+- ``LINEAR_MAP``: the slides' 2x2 example, z uniform on the unit square and x = Az with
+  A = (a c; b d): square and parallelogram, det A = ad - bc beside the shoelace area and a Monte
+  Carlo area, the density p_X(x) = p_Z(Wx)|det W| (W = A⁻¹) against a histogram of x = Az.
+  A negative determinant and a singular A are drawn with a message, never an exception.
+- ``BEND_MAP``: the generalized formula P_X(x) = P_Z(f⁻¹(x)) |det ∂f⁻¹/∂x| for ``Bend``, a
+  non-linear invertible 2-D map with four parameters (a, s, b, φ).
+- ``LEARNING``: a maximum-likelihood fit of ``Bend`` scrubbed step by step (precomputed snapshots):
+  the model density over the data, the latents z = f_θ⁻¹(x), the loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+
+from .._validate import check_points
+from . import Demo
+
+__all__ = [
+    "BASES", "target_pdf", "target_cdf", "target_icdf", "base_pdf", "base_cdf", "monotone_map",
+    "monotone_map_inverse", "draw_monotone_map", "MONOTONE_MAP",
+    "parallelogram", "shoelace_area", "monte_carlo_area", "linear_density", "is_singular",
+    "draw_linear_map", "LINEAR_MAP",
+    "Bend", "THETA_TRUE", "draw_bend", "BEND_MAP", "FIT_STEPS", "draw_learning", "LEARNING",
+]
+
+# ---------------------------------------------------------------------------------------------
+# 1-D: a monotone map turns a uniform (or a Gaussian) into a bimodal target
+# ---------------------------------------------------------------------------------------------
+
+BASES = ("uniform", "gaussian")
+_WEIGHTS, _MEANS, _STDS = (0.4, 0.6), (-1.6, 1.2), (0.45, 0.7)  # the target p*: two Gaussians
+_BRACKET = 12.0  # bisection searches [-12, 12]: p* and N(0, 1) have no mass to speak of outside
+_HIST_RANGE, _HIST_BINS = (-4.0, 4.0), 64
+
+
+def _normal_pdf(x, mean=0.0, std=1.0):
+    return torch.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+
+def _normal_cdf(x, mean=0.0, std=1.0):
+    return 0.5 * (1 + torch.erf((x - mean) / (std * math.sqrt(2))))
+
+
+def target_pdf(x: torch.Tensor) -> torch.Tensor:
+    r"""p*(x) = 0.4 N(x; -1.6, 0.45²) + 0.6 N(x; 1.2, 0.7²), elementwise: the 1-D target.
+
+    >>> round(float(target_pdf(torch.tensor(1.2))), 4)
+    0.342
+    """
+    return sum(w * _normal_pdf(x, m, s) for w, m, s in zip(_WEIGHTS, _MEANS, _STDS))
+
+
+def target_cdf(x: torch.Tensor) -> torch.Tensor:
+    r"""F*(x) = P(X ≤ x) under the target p*, elementwise."""
+    return sum(w * _normal_cdf(x, m, s) for w, m, s in zip(_WEIGHTS, _MEANS, _STDS))
+
+
+def _bisect(increasing, y: torch.Tensor, low: float, high: float, iterations: int = 60) -> torch.Tensor:
+    """Solve increasing(v) = y elementwise by bisection on [low, high] (60 halvings: float64 exact)."""
+    lo, hi = torch.full_like(y, low), torch.full_like(y, high)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        above = increasing(mid) > y
+        lo, hi = torch.where(above, lo, mid), torch.where(above, mid, hi)
+    return (lo + hi) / 2
+
+
+def target_icdf(u: torch.Tensor) -> torch.Tensor:
+    r"""F*⁻¹(u), the inverse CDF of the target (by bisection): x = F*⁻¹(u) has density p* when u ~ U(0, 1).
+
+    >>> x = target_icdf(torch.tensor([0.25, 0.5], dtype=torch.float64))
+    >>> target_cdf(x)
+    tensor([0.2500, 0.5000], dtype=torch.float64)
+    """
+    u = torch.as_tensor(u)
+    if not u.is_floating_point():
+        raise TypeError(f"target_icdf: expected a floating-point tensor of probabilities, got dtype {u.dtype}")
+    # A table of F* brackets each root in a cell of width 0.006; three Newton steps x -= (F*(x) - u) / p*(x),
+    # kept inside the cell, then reach machine precision. Much cheaper than bisection on big batches.
+    grid = torch.linspace(-_BRACKET, _BRACKET, 4097, dtype=u.dtype, device=u.device)
+    table = target_cdf(grid)
+    k = torch.searchsorted(table, u.contiguous()).clamp(1, len(grid) - 1)
+    lo, hi = grid[k - 1], grid[k]
+    x = lo + (u - table[k - 1]) / (table[k] - table[k - 1]).clamp_min(1e-300) * (hi - lo)
+    for _ in range(3):
+        x = torch.minimum(torch.maximum(x - (target_cdf(x) - u) / target_pdf(x).clamp_min(1e-300), lo), hi)
+    return x
+
+
+def _check_base(base: str, who: str) -> None:
+    if base not in BASES:
+        raise ValueError(f"{who}: base must be one of {BASES}, got {base!r}")
+
+
+def base_pdf(v: torch.Tensor, base: str) -> torch.Tensor:
+    r"""p_V(v) of the base: ``"uniform"`` on [0, 1] or ``"gaussian"`` N(0, 1), elementwise."""
+    _check_base(base, "base_pdf")
+    if base == "uniform":
+        return ((v >= 0) & (v <= 1)).to(v.dtype)
+    return _normal_pdf(v)
+
+
+def base_cdf(v: torch.Tensor, base: str) -> torch.Tensor:
+    r"""F_V(v) of the base, elementwise: v clipped to [0, 1] (uniform) or Φ(v) (Gaussian)."""
+    _check_base(base, "base_cdf")
+    return v.clamp(0, 1) if base == "uniform" else _normal_cdf(v)
+
+
+def _check_t(t) -> float:
+    t = float(t)
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"monotone_map: t must lie in [0, 1] (0: identity, 1: the exact map to p*), got {t}")
+    return t
+
+
+def monotone_map(v: torch.Tensor, base: str, t: float, transported: torch.Tensor | None = None):
+    r"""x = f_t(v) = (1 - t) v + t T(v) and its derivative f_t'(v) = (1 - t) + t T'(v), elementwise.
+
+    T = F*⁻¹ ∘ F_V is the increasing map that sends the base p_V exactly to the target p*, with
+    T'(v) = p_V(v) / p*(T(v)). A mix of two increasing maps is increasing, so every f_t is invertible:
+    t = 0 is the identity, t = 1 is T. ``transported``: T(v) if already computed (it costs a bisection).
+
+    Returns ``(x, dx_dv)``, both shaped like ``v``.
+    """
+    _check_base(base, "monotone_map")
+    t = _check_t(t)
+    big_t = target_icdf(base_cdf(v, base)) if transported is None else transported
+    # T' = p_V / p*(T): at the very ends of the support p* underflows to 0 and T' is infinite
+    # (the density there is 0 anyway); clamping keeps a finite number.
+    dt = base_pdf(v, base) / target_pdf(big_t).clamp_min(1e-300)
+    return (1 - t) * v + t * big_t, (1 - t) + t * dt
+
+
+def monotone_map_inverse(x: torch.Tensor, base: str, t: float) -> torch.Tensor:
+    r"""v = f_t⁻¹(x) by bisection over the base's support ([0, 1] or [-12, 12]).
+
+    Points outside the image of f_t come back clipped to the support's ends.
+    """
+    _check_base(base, "monotone_map_inverse")
+    low, high = (0.0, 1.0) if base == "uniform" else (-_BRACKET, _BRACKET)
+    return _bisect(lambda v: monotone_map(v, base, t)[0], x, low, high)
+
+
+def _pushed_density_curve(base: str, t: float, n: int = 200):
+    """v on a grid of the base's support, x = f_t(v), and the formula p_X(x) = p_V(v) / f_t'(v) there."""
+    if base == "uniform":
+        v = torch.linspace(0, 1, n, dtype=torch.float64)[1:-1]
+    else:
+        v = torch.linspace(-4.5, 4.5, n, dtype=torch.float64)
+    x, dx_dv = monotone_map(v, base, t)
+    return v.numpy(), x.numpy(), (base_pdf(v, base) / dx_dv).numpy()
+
+
+def draw_monotone_map(u, x_u, z, x_z, t: float = 0.5, base: str = "uniform"):
+    r"""Two panels: the map v ↦ f_t(v); the histogram of pushed samples against the formula and p*.
+
+    State: ``u`` uniform and ``z`` Gaussian base samples (1-D), with ``x_u = T(u)`` and ``x_z = T(z)``
+    precomputed (``target_icdf(base_cdf(v, base))``), so a redraw only mixes and bins.
+    """
+    _check_base(base, "draw_monotone_map")
+    t = _check_t(t)
+    v, big_t = (u, x_u) if base == "uniform" else (z, x_z)
+    v = torch.as_tensor(v).detach().cpu().double().numpy()
+    x = (1 - t) * v + t * torch.as_tensor(big_t).detach().cpu().double().numpy()
+    counts, edges = np.histogram(x, bins=_HIST_BINS, range=_HIST_RANGE)
+    hist = counts / (len(x) * (edges[1] - edges[0]))  # normalised by all samples, also those outside the range
+    grid_v, grid_x, grid_p = _pushed_density_curve(base, t)
+    if base == "uniform":  # the density drops to 0 at both ends of the image of [0, 1]
+        curve_x, curve_p = np.r_[grid_x[0], grid_x, grid_x[-1]], np.r_[0.0, grid_p, 0.0]
+    else:
+        curve_x, curve_p = grid_x, grid_p
+    grid = torch.linspace(*_HIST_RANGE, 200, dtype=torch.float64)
+
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9, 3.4))
+    ax0.plot(grid_v, grid_x, color="C1", label=f"f_t, t = {t:.2f}")
+    ax0.plot(grid_v, grid_v, color="gray", lw=0.8, ls=":", label="identity (t = 0)")
+    ax0.set(xlabel=f"v ~ {base}", ylabel="x = f_t(v)", ylim=(-4.5, 4.5), title="the monotone map")
+    ax0.legend(loc="upper left", fontsize=8)
+    ax1.stairs(hist, edges, fill=True, color="C0", alpha=0.4, label=f"histogram of f_t(v), {len(x)} samples")
+    ax1.plot(curve_x, curve_p, color="C1", lw=1.8, label="formula p_V(v) / f_t'(v)")
+    ax1.plot(grid.numpy(), target_pdf(grid).numpy(), color="k", lw=1, ls="--", label="target p*")
+    ax1.set(xlim=_HIST_RANGE, ylim=(0, max(0.7, 1.2 * float(grid_p.max()))), xlabel="x",
+            title="pushed samples vs the formula")
+    ax1.legend(loc="upper left", fontsize=7)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.22)
+    return fig
+
+
+def _monotone_sliders():
+    import ipywidgets as w
+
+    return {
+        "t": w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t"),
+        "base": w.Dropdown(options=list(BASES), value="uniform", description="base"),
+    }
+
+
+def _monotone_example_state():
+    g = torch.Generator().manual_seed(0)
+    u = torch.rand(2000, generator=g, dtype=torch.float64)
+    z = torch.randn(2000, generator=g, dtype=torch.float64)
+    return u, target_icdf(base_cdf(u, "uniform")), z, target_icdf(base_cdf(z, "gaussian"))
+
+
+MONOTONE_MAP = Demo(draw_monotone_map, _monotone_sliders, special=({"t": 1.0, "base": "gaussian"},),
+                    example_state=_monotone_example_state)
+
+# ---------------------------------------------------------------------------------------------
+# 2-D linear: x = Az on the unit square
+# ---------------------------------------------------------------------------------------------
+
+_SINGULAR_TOL = 1e-9  # |det A| below this (relative to the entries' scale) counts as det A = 0
+
+
+def _view_half(corners: np.ndarray) -> float:
+    """Half the side of a square view centred at 0 that holds the unit square and the parallelogram."""
+    return 1.15 * max(2.2, float(np.abs(corners).max()))
+
+
+def parallelogram(a: float, b: float, c: float, d: float) -> np.ndarray:
+    r"""The image of the unit square under A = (a c; b d): the corners 0, Ae₁, A(e₁+e₂), Ae₂, shape (4, 2).
+
+    >>> parallelogram(2, 0, 1, 1).tolist()
+    [[0.0, 0.0], [2.0, 0.0], [3.0, 1.0], [1.0, 1.0]]
+    """
+    return np.array([[0.0, 0.0], [a, b], [a + c, b + d], [c, d]], dtype=np.float64)
+
+
+def shoelace_area(vertices):
+    r"""The signed area of a polygon, ½ Σᵢ (xᵢ yᵢ₊₁ - xᵢ₊₁ yᵢ): positive when the corners run counter-clockwise.
+
+    ``vertices``: array-like of shape (K, 2), K ≥ 3, in order around the polygon; returns a float.
+    A batch of polygons (..., K, 2) gives an array of areas of shape (...).
+
+    >>> shoelace_area([[0, 0], [2, 0], [3, 1], [1, 1]])  # the image of the unit square under (2 1; 0 1)
+    2.0
+    >>> shoelace_area([[0, 0], [0, 1], [1, 1], [1, 0]])  # clockwise
+    -1.0
+    """
+    v = np.asarray(vertices.detach().cpu() if isinstance(vertices, torch.Tensor) else vertices, dtype=np.float64)
+    if v.ndim < 2 or v.shape[-1] != 2 or v.shape[-2] < 3:
+        raise ValueError(f"shoelace_area: expected vertices of shape (K, 2) with K >= 3 (or a batch (..., K, 2)), "
+                         f"got shape {v.shape}")
+    x, y = v[..., 0], v[..., 1]
+    area = 0.5 * np.sum(x * np.roll(y, -1, axis=-1) - np.roll(x, -1, axis=-1) * y, axis=-1)
+    return float(area) if v.ndim == 2 else area
+
+
+def monte_carlo_area(vertices, unit_points) -> tuple[float, float]:
+    r"""Area of a convex polygon by Monte Carlo, measured without any determinant: ``(area, standard error)``.
+
+    The points ``unit_points`` (N, 2), uniform on [0, 1]², are stretched over the polygon's bounding box;
+    a point is inside when it lies on the same side of every edge (the signs of the cross products
+    agree, whichever way the corners run). area = box area × fraction inside.
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    p = torch.as_tensor(unit_points).detach().cpu().double().numpy()
+    low, high = v.min(0), v.max(0)
+    box = float(np.prod(high - low))
+    if box == 0.0:
+        return 0.0, 0.0
+    p = low + p * (high - low)
+    edges = np.roll(v, -1, axis=0) - v  # (K, 2)
+    rel = p[:, None, :] - v[None]  # (N, K, 2)
+    cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]  # (N, K)
+    inside = (cross >= 0).all(1) | (cross <= 0).all(1)
+    frac = float(inside.mean())
+    return box * frac, box * math.sqrt(frac * (1 - frac) / len(p))
+
+
+def is_singular(a: float, b: float, c: float, d: float) -> bool:
+    r"""True when det A = ad - bc is zero up to rounding (relative to the size of A's entries)."""
+    scale = max(1.0, a * a + b * b + c * c + d * d)
+    return abs(a * d - b * c) <= _SINGULAR_TOL * scale
+
+
+def linear_density(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    r"""p_X(x) = p_Z(Wx) |det W|, W = A⁻¹, for z uniform on the unit square and x = Az; shape (B,).
+
+    Raises ``ValueError`` for a singular A: then x lies on a line (or a point), a set of area 0,
+    and p_X does not exist.
+
+    >>> linear_density(torch.tensor([[2.0, 1.0], [0.0, 1.0]]), torch.tensor([[1.5, 0.5], [0.0, 2.0]]))
+    tensor([0.5000, 0.0000])
+    """
+    matrix = torch.as_tensor(matrix)
+    if matrix.shape != (2, 2):
+        raise ValueError(f"linear_density: expected A of shape (2, 2), got {tuple(matrix.shape)}")
+    check_points(x, 2, "linear_density", "x")
+    (a, c), (b, d) = matrix.tolist()
+    if is_singular(a, b, c, d):
+        raise ValueError(f"linear_density: A is singular (det A = ad - bc = {a * d - b * c:.3g}): x = Az lies on "
+                         "a line or a point, a set of area 0, so p_X has no density and W = A⁻¹ does not exist")
+    w = torch.linalg.inv(matrix.to(x))
+    z = x @ w.T  # Wx, row by row
+    inside = ((z >= 0) & (z <= 1)).all(-1)
+    return inside.to(x.dtype) * torch.linalg.det(w).abs()
+
+
+def _message(ax, text: str, color: str = "C3") -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9, color=color,
+            wrap=True, bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
+
+
+def draw_linear_map(z, unit_points, a: float = 1.5, b: float = 0.5, c: float = 0.4, d: float = 1.2):
+    r"""Three panels for x = Az, A = (a c; b d): square → parallelogram with det, shoelace and Monte Carlo
+    areas; the density p_Z(Wx)|det W| as a heat map; a histogram of x = Az for the samples ``z``.
+
+    State: ``z`` (N, 2) uniform on the unit square; ``unit_points`` (M, 2) uniform on [0, 1]² for Monte Carlo.
+    det A < 0 and det A = 0 are drawn with a message.
+    """
+    a, b, c, d = (float(v) for v in (a, b, c, d))
+    det = a * d - b * c
+    singular = is_singular(a, b, c, d)
+    corners = parallelogram(a, b, c, d)
+    mc_area, mc_error = monte_carlo_area(corners, unit_points)
+    zs = torch.as_tensor(z).detach().cpu().double().numpy()
+    xs = zs @ np.array([[a, b], [c, d]])  # x = Az, row by row
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
+    ax = axes[0]
+    ax.fill(*parallelogram(1, 0, 0, 1).T, color="C2", alpha=0.5, label="unit square (z)")
+    ax.fill(*corners.T, color="C1", alpha=0.45, label="A · square (x)")
+    for (px, py), name in ((corners[1], "Ae₁"), (corners[3], "Ae₂")):
+        ax.annotate("", (px, py), (0, 0), arrowprops={"arrowstyle": "->", "color": "k", "lw": 1.2})
+        ax.text(px, py, name, fontsize=9)
+    lines = [f"det A = ad − bc = {det:+.3f}", f"shoelace (signed) = {shoelace_area(corners):+.3f}",
+             f"Monte Carlo area = {mc_area:.3f} ± {mc_error:.3f}"]
+    if singular:
+        lines.append("det A = 0: the square is flattened\nonto a line, area 0")
+    elif det < 0:
+        lines.append("det A < 0: orientation flipped\n(Ae₁ → Ae₂ turns clockwise); area = |det A|")
+    ax.text(0.02, 0.98, "\n".join(lines), transform=ax.transAxes, va="top", fontsize=8,
+            bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
+    view = (-_view_half(corners), _view_half(corners))
+    ax.set(xlim=view, ylim=view, aspect="equal", title=f"A = [[{a:.2f}, {c:.2f}], [{b:.2f}, {d:.2f}]]")
+    ax.legend(loc="lower right", fontsize=7)
+
+    if singular:
+        _message(axes[1], "det A = 0: W = A⁻¹ does not exist.\nAll the mass sits on a set of area 0,\n"
+                 "so p_X(x) = p_Z(Wx)|det W| is undefined:\nthere is no density.")
+        axes[1].set(xticks=[], yticks=[], title="p_X(x) = p_Z(Wx) |det W|")
+        axes[2].scatter(xs[:400, 0], xs[:400, 1], s=2, color="C0")
+        _message(axes[2], "x = Az lies on a line:\nno histogram density can exist")
+        axes[2].set(xlim=view, ylim=view, aspect="equal", title="samples x = Az")
+    else:
+        low, high = corners.min(0), corners.max(0)
+        pad = 0.08 * (high - low).max()
+        low, high = low - pad, high + pad
+        extent = (low[0], high[0], low[1], high[1])
+        n = 48
+        gx, gy = np.meshgrid(np.linspace(low[0], high[0], n), np.linspace(low[1], high[1], n))
+        grid = torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1))
+        density = linear_density(torch.tensor([[a, c], [b, d]], dtype=torch.float64), grid).reshape(n, n).numpy()
+        # fewer bins than pixels: with 20 000 samples a bin then holds ~25 of them (±20% noise)
+        counts, ex, ey = np.histogram2d(xs[:, 0], xs[:, 1], bins=28, range=[extent[:2], extent[2:]])
+        hist = counts.T / (len(xs) * (ex[1] - ex[0]) * (ey[1] - ey[0]))
+        vmax = 2.0 / abs(det)
+        for ax, image, title in ((axes[1], density, f"p_Z(Wx)|det W|: 1/|det A| = {1 / abs(det):.3f}"),
+                                 (axes[2], hist, f"histogram of x = Az, {len(xs)} samples")):
+            ax.imshow(image, origin="lower", extent=extent, vmin=0, vmax=vmax, cmap="viridis", aspect="equal")
+            ax.plot(*np.vstack([corners, corners[:1]]).T, color="w", lw=0.8)
+            ax.set(title=title)
+            ax.title.set_fontsize(9)
+        if abs(det) < 0.05:
+            _message(axes[1], f"nearly singular: |det A| = {abs(det):.3f},\np_X = {1 / abs(det):.0f} on a thin sliver",
+                     color="C1")
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.92, wspace=0.18)
+    return fig
+
+
+def _linear_sliders():
+    import ipywidgets as w
+
+    defaults = {"a": 1.5, "b": 0.5, "c": 0.4, "d": 1.2}
+    return {k: w.FloatSlider(value=v, min=-2.0, max=2.0, step=0.1, description=k) for k, v in defaults.items()}
+
+
+def _linear_example_state():
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(2000, 2, generator=g, dtype=torch.float64), torch.rand(2000, 2, generator=g, dtype=torch.float64)
+
+
+LINEAR_MAP = Demo(
+    draw_linear_map, _linear_sliders,
+    special=({"a": 0.0, "b": 1.0, "c": 1.0, "d": 0.0},  # a swap: det = -1, orientation flipped
+             {"a": 1.0, "b": 2.0, "c": 0.5, "d": 1.0},  # det = 0: a line
+             {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0},  # det = 0: a point
+             {"a": 1.0, "b": 0.9, "c": 1.1, "d": 1.0}),  # det = 0.01: nearly singular
+    example_state=_linear_example_state)
+
+# ---------------------------------------------------------------------------------------------
+# 2-D non-linear: Bend, a tiny invertible map with four parameters; learning and inference
+# ---------------------------------------------------------------------------------------------
+
+THETA_TRUE = (0.3, 0.4, 0.6, 0.3)  # (a, s, b, φ) of the notebook's data
+FIT_STEPS = 300  # the notebook's maximum-likelihood fit: LEARNING's slider runs over its steps
+_BOX = (-7.0, 6.0, -3.5, 9.5)  # where the data of THETA_TRUE lie (0.1% to 99.9% quantiles)
+
+
+class Bend(nn.Module):
+    r"""A hand-made non-linear invertible 2-D flow layer with four parameters θ = (a, s, b, φ).
+
+    Forward (generative, z ↦ x): stretch z₁, bend z₂ (a scale and a parabola that depend on z₁), rotate:
+        y₁ = e^a z₁,   y₂ = e^{s z₁} z₂ + b z₁²,   x = R(φ) y
+    Inverse (x ↦ z):
+        y = R(-φ) x,   z₁ = e^{-a} y₁,   z₂ = (y₂ - b z₁²) e^{-s z₁}
+    log|det ∂x/∂z| = a + s z₁ (the rotation has det 1); the inverse returns minus that, shape (B,).
+
+    It follows flowlib's contract, so ``Flow(StandardNormal(2), [Bend(...)])`` has ``log_prob``,
+    ``sample`` and trains with ``fit``. θ starts at 0: the identity.
+
+    >>> bend = Bend(0.3, 0.5, 0.6, 0.8)
+    >>> z = torch.randn(4, 2)
+    >>> x, log_det = bend(z)
+    >>> torch.allclose(bend.inverse(x)[0], z, atol=1e-5), torch.allclose(log_det, 0.3 + 0.5 * z[:, 0])
+    (True, True)
+    """
+
+    def __init__(self, a: float = 0.0, s: float = 0.0, b: float = 0.0, phi: float = 0.0):
+        super().__init__()
+        self.dim = 2
+        self.theta = nn.Parameter(torch.tensor([a, s, b, phi], dtype=torch.float32))
+
+    def _rotation(self, x: torch.Tensor, sign: float):
+        phi = sign * self.theta[3]
+        cos, sin = torch.cos(phi), torch.sin(phi)
+        return torch.stack([cos * x[:, 0] - sin * x[:, 1], sin * x[:, 0] + cos * x[:, 1]], 1)
+
+    def forward(self, z: torch.Tensor):
+        check_points(z, 2, "Bend.forward", "z")
+        a, s, b, _ = self.theta
+        y1 = torch.exp(a) * z[:, 0]
+        y2 = torch.exp(s * z[:, 0]) * z[:, 1] + b * z[:, 0] ** 2
+        return self._rotation(torch.stack([y1, y2], 1), 1.0), a + s * z[:, 0]
+
+    def inverse(self, x: torch.Tensor):
+        check_points(x, 2, "Bend.inverse", "x")
+        a, s, b, _ = self.theta
+        y = self._rotation(x, -1.0)
+        z1 = torch.exp(-a) * y[:, 0]
+        z2 = (y[:, 1] - b * z1**2) * torch.exp(-s * z1)
+        return torch.stack([z1, z2], 1), -(a + s * z1)
+
+    def extra_repr(self) -> str:
+        a, s, b, phi = self.theta.tolist()
+        return f"a={a:.3f}, s={s:.3f}, b={b:.3f}, phi={phi:.3f}"
+
+
+def _bend_log_prob(bend: Bend, x: torch.Tensor) -> torch.Tensor:
+    """log p_X(x) = log N(f⁻¹(x); 0, I) + log|det ∂f⁻¹/∂x| (the generalized formula), shape (B,)."""
+    z, log_det = bend.inverse(x)
+    return -0.5 * z.pow(2).sum(-1) - math.log(2 * math.pi) + log_det
+
+
+def _grid(n: int):
+    gx, gy = torch.meshgrid(torch.linspace(_BOX[0], _BOX[1], n, dtype=torch.float64),
+                            torch.linspace(_BOX[2], _BOX[3], n, dtype=torch.float64), indexing="xy")
+    return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+
+
+def _grid_lines(bend: Bend, lines: int = 9, points: int = 40, half: float = 2.5) -> np.ndarray:
+    """The image of a square grid of [-half, half]² under the bend, as one polyline broken by NaNs."""
+    t = torch.linspace(-half, half, points, dtype=torch.float64)
+    segments = []
+    for k in torch.linspace(-half, half, lines, dtype=torch.float64):
+        segments += [torch.stack([t, k.expand(points)], 1), torch.stack([k.expand(points), t], 1)]
+    z = torch.cat(segments)
+    x = bend(z)[0].detach().numpy().reshape(2 * lines, points, 2)
+    gap = np.full((2 * lines, 1, 2), np.nan)
+    return np.concatenate([x, gap], 1).reshape(-1, 2)
+
+
+@torch.no_grad()
+def draw_bend(z, a: float = 0.3, s: float = 0.5, b: float = 0.6, phi: float = 0.8):
+    r"""Three panels for x = f(z) with ``Bend(a, s, b, phi)``: the image of a square grid; the density by the
+    generalized formula; a histogram of the pushed samples x = f(z) (state: ``z`` (N, 2) ~ N(0, I))."""
+    bend = Bend(a, s, b, phi).double()
+    n = 60
+    density = _bend_log_prob(bend, _grid(n)).exp().reshape(n, n).numpy()
+    x = bend(torch.as_tensor(z).detach().cpu().double())[0].numpy()
+    counts, ex, ey = np.histogram2d(x[:, 0], x[:, 1], bins=40, range=[_BOX[:2], _BOX[2:]])
+    hist = counts.T / (len(x) * (ex[1] - ex[0]) * (ey[1] - ey[0]))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
+    axes[0].plot(*_grid_lines(bend).T, color="C0", lw=0.7)
+    axes[0].set(xlim=_BOX[:2], ylim=_BOX[2:], aspect="equal", title="f maps the grid of [-2.5, 2.5]²")
+    vmax = float(max(density.max(), 1e-12))
+    for ax, image, title in ((axes[1], density, "P_Z(f⁻¹(x)) |det ∂f⁻¹/∂x|"),
+                             (axes[2], hist, f"histogram of f(z), {len(x)} samples")):
+        ax.imshow(image, origin="lower", extent=_BOX, vmin=0, vmax=vmax, cmap="viridis")
+        ax.set(title=title)
+    fig.suptitle(f"a = {a:.2f}, s = {s:.2f}, b = {b:.2f}, φ = {phi:.2f}:  log|det ∂x/∂z| = a + s·z₁", fontsize=10)
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.86, wspace=0.18)
+    return fig
+
+
+def _bend_sliders():
+    import ipywidgets as w
+
+    ranges = {"a": (-0.5, 0.5), "s": (-0.6, 0.6), "b": (-1.0, 1.0), "phi": (-1.5, 1.5)}
+    return {name: w.FloatSlider(value=value, min=low, max=high, step=0.05, description=name)
+            for (name, (low, high)), value in zip(ranges.items(), THETA_TRUE)}
+
+
+def _bend_example_state():
+    return (torch.randn(2000, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64),)
+
+
+BEND_MAP = Demo(draw_bend, _bend_sliders, special=({"a": 0.0, "s": 0.0, "b": 0.0, "phi": 0.0},),
+                example_state=_bend_example_state)
+
+
+@torch.no_grad()
+def draw_learning(data, thetas, losses, step: int = FIT_STEPS):
+    r"""Learning and inference at one step of a maximum-likelihood fit of ``Bend``: three panels.
+
+    State: ``data`` (N, 2), ``thetas`` (K, 4) the parameters before the first step and after each step
+    (K = steps + 1), ``losses`` the K - 1 losses. Panels: the model density p_θ with the data; the
+    latents z = f_θ⁻¹(x) of the data against N(0, I); the loss with the current step marked.
+    """
+    thetas = torch.as_tensor(thetas).detach().cpu().double()
+    k = min(max(int(step), 0), len(thetas) - 1)
+    bend = Bend(*thetas[k].tolist()).double()
+    x = torch.as_tensor(data).detach().cpu().double()[:1000]
+    n = 50
+    density = _bend_log_prob(bend, _grid(n)).exp().reshape(n, n).numpy()
+    z = bend.inverse(x)[0].numpy()
+    nll = float(-_bend_log_prob(bend, x).mean())
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+    axes[0].imshow(density, origin="lower", extent=_BOX, cmap="viridis")
+    axes[0].scatter(x[:, 0], x[:, 1], s=1, color="w", alpha=0.5)
+    axes[0].set(xlim=_BOX[:2], ylim=_BOX[2:], title=f"p_θ(x) and the data, step {k}: NLL {nll:.3f}")
+    circle = np.linspace(0, 2 * np.pi, 100)
+    axes[1].scatter(z[:, 0], z[:, 1], s=1, alpha=0.5)
+    for r in (1, 2):
+        axes[1].plot(r * np.cos(circle), r * np.sin(circle), color="k", lw=0.7, ls="--")
+    axes[1].set(xlim=(-4, 4), ylim=(-4, 4), aspect="equal", title="latents z = f_θ⁻¹(x); circles: N(0, I)")
+    losses = np.asarray(torch.as_tensor(losses).detach().cpu())
+    axes[2].plot(losses, lw=0.8)
+    axes[2].axvline(min(k, max(len(losses) - 1, 0)), color="C3")
+    axes[2].set(xlabel="step", ylabel="loss (nats)", title="-mean log p_θ(x) of a batch")
+    for ax in axes[:2]:
+        ax.title.set_fontsize(9)
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.12, top=0.92, wspace=0.22)
+    return fig
+
+
+def _learning_sliders():
+    import ipywidgets as w
+
+    return {"step": w.IntSlider(value=FIT_STEPS, min=0, max=FIT_STEPS, step=5, description="step")}
+
+
+def _learning_example_state():
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        data = Bend(*THETA_TRUE).double()(torch.randn(500, 2, generator=g, dtype=torch.float64))[0]
+    thetas = torch.linspace(0, 1, FIT_STEPS + 1, dtype=torch.float64)[:, None] * torch.tensor(THETA_TRUE, dtype=torch.float64)
+    losses = torch.linspace(3.5, 2.9, FIT_STEPS)
+    return data, thetas, losses
+
+
+LEARNING = Demo(draw_learning, _learning_sliders, example_state=_learning_example_state)
