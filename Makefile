@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 VENV7  ?= .venv-ipyw7
 STAMP7 := $(VENV7)/.installed
 
-.PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks links figures lint bench
+.PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks links figures lint bench bench-notebooks
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,15 @@ figures: setup  ## regenerate the README's figures in docs/ (trains a small flow
 
 lint: setup
 	$(BIN)/ruff check .
+
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)  ## flowlib vs zuko and nflows: speed table, then quality table (see benchmarks/README.md)
+	$(BIN)/python benchmarks/compare.py
+	$(BIN)/python benchmarks/quality.py
+
+bench-notebooks: setup  ## each notebook's full run time, measured on copies (benchmarks/notebook_times.py)
+	$(BIN)/python benchmarks/notebook_times.py
