@@ -8,6 +8,7 @@ in order), so nothing in a notebook has to be named for the tests. Used by ``tes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -67,33 +68,25 @@ def current_env_kernel_manager():
     return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
 
 
-# Runs inside the notebook's kernel after the notebook ran. Every function prints one JSON line.
-# Moving a slider and reading its Output widget take two separate executions: the frontend (nbclient
-# or JupyterLab) sends the new outputs back to the kernel between them.
-PROBE = r'''
-import hashlib as _st_hashlib, json as _st_json, time as _st_time
+# Runs inside the notebook's kernel after the notebook ran; every function prints one JSON line. The
+# images are read on the frontend's side (nbclient's Output widget mimic, or the page), by the id of
+# each interactive's Output widget.
+PROBE = r"""
+import json as _st_json, time as _st_time
 from flowlib.demos import shown as _st_shown
 
-_st_original = {}
-
-def _st_outputs(widget):
-    errors, pngs = [], []
-    for output in widget.out.outputs:
-        if output.get("output_type") == "error":
-            errors.append(f"{output.get('ename')}: {output.get('evalue')}")
-        elif "image/png" in output.get("data", {}):
-            pngs.append(_st_hashlib.sha1(output["data"]["image/png"].encode()).hexdigest())
-    return {"errors": errors, "pngs": pngs}
+_st_original, _st_settings = {}, {}
 
 def _st_list():
     report = []
     for index, (name, demo, widget) in enumerate(_st_shown()):
-        _st_original.setdefault(index, {c._kwarg: c.value for c in widget.kwargs_widgets})
-        original = _st_original[index]
-        moved = [sorted(k for k, v in s.items() if repr(v) != repr(original[k])) for s in demo.settings()]
-        report.append({"name": name, "sliders": [c._kwarg for c in widget.kwargs_widgets],
+        original = _st_original.setdefault(index, {c._kwarg: c.value for c in widget.kwargs_widgets})
+        settings = _st_settings.setdefault(index, demo.settings())
+        moved = [sorted(k for k, v in s.items() if repr(v) != repr(original[k])) for s in settings]
+        report.append({"name": name, "output_id": widget.out.model_id,
+                       "sliders": [c._kwarg for c in widget.kwargs_widgets],
                        "descriptions": [c.description for c in widget.kwargs_widgets],
-                       "settings": [repr(s) for s in demo.settings()], "moved": moved, **_st_outputs(widget)})
+                       "settings": [repr(s) for s in settings], "moved": moved})
     print(_st_json.dumps(report))
 
 def _st_controls():
@@ -102,9 +95,9 @@ def _st_controls():
                           for name, demo, widget in _st_shown()]))
 
 def _st_apply(index, setting_index=None):
-    """Set widget `index` to demo.settings()[setting_index] (None: its values when first listed)."""
+    # Set widget `index` to its demo's settings()[setting_index] (None: its values when first listed).
     name, demo, widget = _st_shown()[index]
-    setting = _st_original[index] if setting_index is None else demo.settings()[setting_index]
+    setting = _st_original[index] if setting_index is None else _st_settings[index][setting_index]
     start = _st_time.perf_counter()
     moved = []
     for control in widget.kwargs_widgets:
@@ -113,10 +106,15 @@ def _st_apply(index, setting_index=None):
             control.value = value  # redraws synchronously
             moved.append(control._kwarg)
     print(_st_json.dumps({"seconds": _st_time.perf_counter() - start, "moved": moved}))
+"""
 
-def _st_read(index):
-    print(_st_json.dumps(_st_outputs(_st_shown()[index][2])))
-'''
+
+def summarize(outputs: list[dict]) -> dict:
+    """The errors (``"ename: evalue"``) and the PNG hashes among an output area's outputs."""
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("output_type") == "error"]
+    pngs = [hashlib.sha1(o["data"]["image/png"].encode()).hexdigest()
+            for o in outputs if "image/png" in o.get("data", {})]
+    return {"errors": errors, "pngs": pngs}
 
 
 @dataclass
@@ -132,9 +130,10 @@ class SliderReport:
         return 1000 * statistics.median(self.redraw_seconds) if self.redraw_seconds else float("nan")
 
 
-def check_widgets(run, notebook: str) -> SliderReport:
+def check_widgets(run, outputs, notebook: str) -> SliderReport:
     r"""Move every slider of every Demo widget through its demo's ``settings()`` and back, in a kernel
-    where the notebook ran. ``run(code) -> str`` executes ``code`` there and returns its stdout.
+    where the notebook ran. ``run(code) -> str`` executes ``code`` there and returns its stdout;
+    ``outputs(model_id) -> list[dict]`` is what the frontend shows in that Output widget.
 
     A problem is recorded when a widget shows an error or no image, when a slider moves and no setting
     of it changes the image, and when restoring the initial values does not bring the original image
@@ -149,30 +148,32 @@ def check_widgets(run, notebook: str) -> SliderReport:
     for index, widget in enumerate(widgets):
         name = f"{notebook}: widget {index} ({widget['name']})"
         report.demos.append(widget["name"])
-        original = widget["pngs"]
-        if widget["errors"] or not original:
-            report.problems.append(f"{name}: first render shows errors {widget['errors']} and {len(original)} images")
+        first = summarize(outputs(widget["output_id"]))
+        original = first["pngs"]
+        if first["errors"] or len(original) != 1:
+            report.problems.append(f"{name}: first render shows errors {first['errors']} and {len(original)} images "
+                                   "(expected 1)")
             continue
         changed = dict.fromkeys(widget["sliders"], False)
         for setting_index, (setting, moved) in enumerate(zip(widget["settings"], widget["moved"])):
             if not moved:
                 continue
             applied = json.loads(run(f"_st_apply({index}, {setting_index})"))
-            outputs = json.loads(run(f"_st_read({index})"))
-            if outputs["errors"] or not outputs["pngs"]:
-                report.problems.append(f"{name}: setting {setting} shows errors {outputs['errors']} "
-                                       f"and {len(outputs['pngs'])} images")
+            shown = summarize(outputs(widget["output_id"]))
+            if shown["errors"] or len(shown["pngs"]) != 1:
+                report.problems.append(f"{name}: setting {setting} shows errors {shown['errors']} "
+                                       f"and {len(shown['pngs'])} images (expected 1)")
                 continue
             if len(moved) == 1 and len(applied["moved"]) == 1:
                 report.redraw_seconds.append(applied["seconds"])
-            if len(moved) == 1 and outputs["pngs"] != original:
+            if len(moved) == 1 and shown["pngs"] != original:
                 changed[moved[0]] = True
         for slider, did_change in changed.items():
             tried = [s for s, m in zip(widget["settings"], widget["moved"]) if m == [slider]]
             if tried and not did_change:
                 report.problems.append(f"{name}: slider {slider!r} never changed the image (tried {tried})")
         run(f"_st_apply({index})")
-        restored = json.loads(run(f"_st_read({index})"))
+        restored = summarize(outputs(widget["output_id"]))
         if restored["errors"] or restored["pngs"] != original:
             report.problems.append(f"{name}: restoring the initial slider values did not bring the original "
                                    f"image back (errors {restored['errors']}; a draw must be deterministic)")
