@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -21,13 +22,19 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
-# A Demo widget is built by a call like `LINEAR_MAP.show(A)`: a code cell with `.show(` has sliders.
-SHOW_CALL = ".show("
+# A Demo widget is built by a call like `LINEAR_MAP.show(A)`; matplotlib's `plt.show()` and
+# `fig.show()` are not demos.
+SHOW_CALL = re.compile(r"\b(?!(?:plt|fig|figure|self)\.)(\w+)\.show\(")
+
+
+def shows_a_demo(path: Path) -> bool:
+    """Whether a code cell of the notebook calls ``NAME.show(`` for a NAME other than plt, fig."""
+    return SHOW_CALL.search(code_of(path)) is not None
 
 
 def notebooks_with_sliders(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The notebooks in ``folder`` with a code cell that calls a demo's ``.show(``, sorted by name."""
-    return [path for path in sorted(folder.glob("*.ipynb")) if SHOW_CALL in code_of(path)]
+    """The notebooks in ``folder`` whose code shows a demo (``NAME.show(``), sorted by name."""
+    return [path for path in sorted(folder.glob("*.ipynb")) if shows_a_demo(path)]
 
 
 def code_of(path: Path) -> str:
@@ -143,7 +150,7 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
     run(PROBE)
     widgets = json.loads(run("_st_list()"))
     if not widgets:
-        report.problems.append(f"{notebook}: a cell calls `{SHOW_CALL}` but flowlib.demos.shown() is empty: "
+        report.problems.append(f"{notebook}: a cell calls NAME.show( but flowlib.demos.shown() is empty: "
                                "no widget was built by Demo.show")
     for index, widget in enumerate(widgets):
         name = f"{notebook}: widget {index} ({widget['name']})"
