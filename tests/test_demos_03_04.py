@@ -36,11 +36,18 @@ def test_fixed_affine_passes_the_layer_check():
     (torch.zeros(3), torch.tensor([1.0, 0.0, 1.0]), "scale finite and > 0"),
     (torch.zeros(3), torch.ones(2), "shape"),
     (torch.zeros(2, 2), torch.ones(2, 2), "shape"),
+    (torch.zeros(0), torch.ones(0), "D >= 1"),
     (torch.tensor([0.0, math.nan]), torch.ones(2), "finite"),
 ])
 def test_fixed_affine_rejects_bad_parameters(loc, scale, match):
     with pytest.raises(ValueError, match=match):
         FixedAffine(loc, scale)
+
+
+def test_fixed_affine_keeps_a_floating_dtype_and_converts_integers():
+    assert FixedAffine(torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)).scale.dtype == torch.float64
+    layer = FixedAffine([1, 2], [3, 4])
+    assert layer.loc.dtype == layer.scale.dtype == torch.float32
 
 
 def test_standardized_keeps_the_data_units():

@@ -63,9 +63,12 @@ class FixedAffine(nn.Module):
 
     def __init__(self, loc, scale):
         super().__init__()
-        loc, scale = torch.as_tensor(loc, dtype=torch.float32), torch.as_tensor(scale, dtype=torch.float32)
-        if loc.dim() != 1 or scale.shape != loc.shape:
-            raise ValueError("FixedAffine: loc and scale must both have shape (D,), "
+        loc, scale = torch.as_tensor(loc), torch.as_tensor(scale)
+        if not (loc.is_floating_point() and scale.is_floating_point()):
+            loc, scale = loc.float(), scale.float()  # integers (a pixel mean given as ints) become float32
+        scale = scale.to(loc.dtype)
+        if loc.dim() != 1 or len(loc) == 0 or scale.shape != loc.shape:
+            raise ValueError("FixedAffine: loc and scale must both have shape (D,) with D >= 1, "
                              f"got {tuple(loc.shape)} and {tuple(scale.shape)}")
         if not bool(torch.isfinite(loc).all() and torch.isfinite(scale).all() and (scale > 0).all()):
             raise ValueError("FixedAffine: loc must be finite and scale finite and > 0 in every coordinate "

@@ -175,7 +175,7 @@ def _arrow(ax, source, target, side=("right", "left"), label=None, color="0.2", 
         ax.text((x0 + x1) / 2, y, label, ha="center", va="top" if below else "bottom", fontsize=7, color=color)
 
 
-_A, _M = r"$\alpha_\theta$", r"$\mu_\theta$"
+_A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
 
 
 def _graph(ax, v: dict, inverse: bool):
