@@ -24,6 +24,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 from ..made import MADE
 from . import Demo
@@ -67,7 +68,11 @@ def plot_made_masks(masks, titles=None):
     for ax, m, title in zip(axes, panels, titles):
         ax.imshow(m.numpy(), cmap="Greys", vmin=0, interpolation="nearest", aspect="auto")
         ax.set(title=title, xlabel="input unit", ylabel="output unit")
-    axes[-1].set(xlabel="input j", ylabel="output i")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ticks = list(range(dim))
+    axes[-1].set(xlabel="input j", ylabel="output i", xticks=ticks, yticks=ticks,
+                 xticklabels=[str(j + 1) for j in ticks], yticklabels=[str(i + 1) for i in ticks])  # 1-based, as on the slides
     fig.tight_layout()
     return fig
 
@@ -222,7 +227,7 @@ def draw_raster_sampling(states: torch.Tensor, k: int = 0):
         for i in range(states.shape[1]):
             ax.add_patch(plt.Rectangle((i * (side + 1) + col - 0.5, row - 0.5), 1, 1, fill=False, ec="C3", lw=1.5))
     ax.set(xticks=[], yticks=[], title=f"after {k} of {dim} passes: pixels 1..{k} final" if k else "before the first pass")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.82)  # fixed margins: tight_layout is slow
     return fig
 
 
@@ -231,8 +236,8 @@ def _raster_sliders():
 
 
 def _raster_example():
-    torch.manual_seed(0)
-    return (torch.rand(65, 4, 64),)
+    g = torch.Generator().manual_seed(0)
+    return (torch.rand(65, 8, 64, generator=g),)  # the notebook's size: 8 digits, 64 pixels, 0..64 passes
 
 
 RASTER_SAMPLING = Demo(draw_raster_sampling, _raster_sliders, special=({"k": 1}, {"k": 63}), example_state=_raster_example)
@@ -258,7 +263,7 @@ def draw_training(snapshots, data, bounds, index: int = 0):
     ax2.scatter(samples[:, 0], samples[:, 1], s=2, color="C1", linewidths=0, label="samples")
     ax2.set(title="samples x = f_θ(z)", xlim=bounds[:2], ylim=bounds[2:], aspect="equal")
     ax2.legend(loc="upper right", fontsize=7, markerscale=3)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.92, wspace=0.22)  # fixed: tight_layout is slow
     return fig
 
 
@@ -268,8 +273,9 @@ def _training_sliders():
 
 def _training_example():
     g = torch.Generator().manual_seed(0)
-    snaps = [(50 * i, torch.rand(40, 40, generator=g).numpy(), torch.randn(300, 2, generator=g)) for i in range(SNAPSHOTS + 1)]
-    return snaps, torch.randn(500, 2, generator=g), (-4, 4, -4, 4)
+    # The notebook's sizes: a 60x60 density grid and 1000 samples per snapshot, 2000 data points.
+    snaps = [(40 * i, torch.rand(60, 60, generator=g).numpy(), torch.randn(1000, 2, generator=g)) for i in range(SNAPSHOTS + 1)]
+    return snaps, torch.randn(2000, 2, generator=g), (-4, 4, -4, 4)
 
 
 TRAINING = Demo(draw_training, _training_sliders, special=({"index": 1},), example_state=_training_example)
