@@ -103,9 +103,20 @@ def _check_like_parameters(flow, data: torch.Tensor, who: str) -> None:
                          f"{p.device}; move one to the other, e.g. data.to(device=..., dtype=...) or flow.to(data)")
 
 
+def _adam(params, lr: float) -> torch.optim.Adam:
+    """Adam, fused into one kernel for all parameters where PyTorch supports it (CPU since 2.4, CUDA):
+    the per-parameter Python loop of plain Adam is a quarter of a small flow's training step."""
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # an older PyTorch or an unsupported device or dtype
+        return torch.optim.Adam(params, lr=lr)
+
+
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
     params = [p for p in flow.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=lr)
+    if not params:
+        raise ValueError(f"{who}: the flow has no trainable parameters (a flow of permutations only?); nothing to fit")
+    optimizer = _adam(params, lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
     # A copy of the parameters of the last step whose loss was finite, restored if training blows up.
     last_good = [p.detach().clone() for p in params]

@@ -214,6 +214,11 @@ def test_fit_rejects_a_bad_budget(kwargs, error, message):
     assert counter.calls == 0
 
 
+def test_fit_needs_something_to_train():
+    with pytest.raises(ValueError, match=r"fit: the flow has no trainable parameters"):
+        fit(Flow(StandardNormal(2), [Reverse(2)]), toy_data("ring", 10), steps=3, progress=False)
+
+
 def test_fit_reverse_kl_rejects_a_target_of_the_wrong_shape_before_any_update():
     flow = two_d_flow()
     before = snapshot(flow)
@@ -267,13 +272,15 @@ def test_fit_reverse_kl_stops_on_a_nan_target():
 
 
 def test_dataset_arguments():
-    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'ring', 'checkerboard'\)"):
+    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'ring', 'checkerboard', "
+                                         r"'banana'\)"):
         toy_data("spiral", 10)
     with pytest.raises(ValueError, match=r"toy_data: n must be an int >= 0, got -5"):
         toy_data("ring", -5)
     with pytest.raises(ValueError, match=r"toy_log_prob: the log-density of 'moons' is not known in closed form"):
         toy_log_prob("moons", torch.zeros(3, 2))
-    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'ring' and 'checkerboard' only, got 'moons'"):
+    with pytest.raises(ValueError,
+                       match=r"toy_entropy: the entropy is known for 'ring', 'checkerboard' and 'banana' only, got 'moons'"):
         toy_entropy("moons")
     with pytest.raises(ValueError, match=r"target_log_prob: unknown target 'donut'; expected one of"):
         target_log_prob("donut", torch.zeros(3, 2))
