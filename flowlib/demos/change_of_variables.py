@@ -485,7 +485,7 @@ def _grid_lines(bend: Bend, lines: int = 9, points: int = 40, half: float = 2.5)
 
 
 @torch.no_grad()
-def draw_bend(z, a: float = 0.3, s: float = 0.5, b: float = 0.6, phi: float = 0.8):
+def draw_bend(z, a: float = THETA_TRUE[0], s: float = THETA_TRUE[1], b: float = THETA_TRUE[2], phi: float = THETA_TRUE[3]):
     r"""Three panels for x = f(z) with ``Bend(a, s, b, phi)``: the image of a square grid; the density by the
     generalized formula; a histogram of the pushed samples x = f(z) (state: ``z`` (N, 2) ~ N(0, I))."""
     bend = Bend(a, s, b, phi).double()
