@@ -297,7 +297,7 @@ def _run_all(page, report: BrowserReport, timeout_s: float) -> None:
             return
         time.sleep(0.5)
     raise TimeoutError(f"{report.notebook}: run all did not finish in {timeout_s:.0f} s (the budget is 60 s on 2 idle "
-                       f"cores); code cells not run yet: {state['unrun']}")
+                       f"cores; SLIDER_TEST_TIMEOUT_S raises the limit); code cells not run yet: {state['unrun']}")
 
 
 def _kernel_widgets(page, report: BrowserReport) -> list[dict]:

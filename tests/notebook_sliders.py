@@ -22,6 +22,10 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
+# How long one notebook may take to run (a cell in the kernel layer, "run all" in the browser layer):
+# generous, the budget is 60 s on 2 idle cores; raise it on a slow or crowded machine.
+TIMEOUT_S = float(os.environ.get("SLIDER_TEST_TIMEOUT_S", "600"))
+
 # A Demo widget is built by a call like `LINEAR_MAP.show(A)`; matplotlib's `plt.show()` and
 # `fig.show()` are not demos.
 SHOW_CALL = re.compile(r"\b(?!(?:plt|fig|figure|self)\.)(\w+)\.show\(")

@@ -18,7 +18,7 @@ import shutil
 
 import pytest
 from browser import CHROMIUM_ARGS, HOW_TO_ENABLE, BrowserReport, JupyterLab, check_notebook, find_chromium
-from notebook_sliders import NOTEBOOKS, ROOT, fixture_notebook, shows_a_demo
+from notebook_sliders import NOTEBOOKS, ROOT, TIMEOUT_S, fixture_notebook, shows_a_demo
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
 
@@ -68,7 +68,7 @@ def summary(report: BrowserReport) -> str:
 def run_notebook(browser, lab, name: str, capsys) -> BrowserReport:
     stem = name.replace("/", "-").removesuffix(".ipynb")
     try:
-        report = check_notebook(browser, lab, name, ARTIFACTS / f"{stem}.png")
+        report = check_notebook(browser, lab, name, ARTIFACTS / f"{stem}.png", run_timeout_s=TIMEOUT_S)
     except Exception as error:
         raise AssertionError(f"{name}: {error}\nJupyterLab log:\n{lab.log_tail()}") from error
     with capsys.disabled():

@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 from nbclient.output_widget import OutputWidget
 from notebook_sliders import (
     ROOT,
+    TIMEOUT_S,
     SliderReport,
     check_widgets,
     current_env_kernel_manager,
@@ -30,7 +31,6 @@ from notebook_sliders import (
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
 
-CELL_TIMEOUT_S = 600  # generous: the notebooks train small flows on 2 cores
 
 
 class FrontendOutputWidget(OutputWidget):
@@ -46,7 +46,7 @@ class FrontendOutputWidget(OutputWidget):
 def run_in_kernel(path: Path) -> SliderReport:
     """Execute the notebook at ``path`` in a fresh kernel of this Python, then move its sliders there."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, km=current_env_kernel_manager(),
+    client = NotebookClient(nb, timeout=int(TIMEOUT_S), km=current_env_kernel_manager(),
                             store_widget_state=True,  # nbclient's Output widget mimic needs it to route outputs
                             resources={"metadata": {"path": str(path.parent)}})
     client.widget_registry["@jupyter-widgets/output"]["OutputModel"] = FrontendOutputWidget
