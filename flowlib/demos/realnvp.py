@@ -21,6 +21,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.patches import Polygon
 
 from .._validate import check_points
 from ..models import make_realnvp
@@ -60,6 +61,12 @@ def affine_coupling_2d(z: torch.Tensor, a: float, b: float) -> torch.Tensor:
     return torch.cat([z1, z2 * torch.exp(a + b * z1) + 0.6 * torch.sin(2 * z1)], 1)
 
 
+def _polygon(ax, vertices: np.ndarray, **style):
+    # A filled polygon without ax.fill's data-limit update (a Bezier pass over every vertex, the
+    # slowest part of these redraws): the callers set their limits themselves.
+    ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
+
+
 def image_area(a: float, b: float, bounds=REGION) -> tuple[float, float]:
     r"""``(measured, predicted)`` area of f(R) for ``affine_coupling_2d`` with α(z₁) = a + b z₁ on R = ``bounds``.
 
@@ -83,8 +90,8 @@ def draw_volume(alpha: float = 0.5, slope: float = 0.0):
     region_area = (REGION[1] - REGION[0]) * (REGION[3] - REGION[2])
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4.6), gridspec_kw={"width_ratios": [0.75, 1]})
     boundary = square_boundary(REGION, 60)
-    ax.fill(*boundary.numpy().T, color="C2", alpha=0.35, label="R (z)")
-    ax.fill(*affine_coupling_2d(boundary, a, b).numpy().T, color="C1", alpha=0.45, label="f(R) (x)")
+    _polygon(ax, boundary.numpy(), color="C2", alpha=0.35, label="R (z)")
+    _polygon(ax, affine_coupling_2d(boundary, a, b).numpy(), color="C1", alpha=0.45, label="f(R) (x)")
     t = torch.linspace(-1, 1, 40, dtype=torch.float64)
     for k in torch.linspace(-1, 1, 7, dtype=torch.float64):
         for line in (torch.stack([t, k.expand(40)], 1), torch.stack([k.expand(40), t], 1)):
@@ -226,7 +233,7 @@ def _plane(ax, layer: AffineCoupling, v: dict, half: float = 0.4):
     for shape, style, label in ((pts, dict(color="C2", alpha=0.35), "box around z"),
                                 (scaled, dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
                                 (image, dict(color="C1", alpha=0.45), f"+ {_M}: f(box)")):
-        ax.fill(shape[:, k].cpu(), shape[:, c].cpu(), label=label, **style)
+        _polygon(ax, shape[:, [k, c]].cpu().numpy(), label=label, **style)
     zk, zc = float(v["z"][k]), float(v["z"][c])
     sc, xc = float(v["scaled"][0]), float(v["x"][c])
     ax.annotate("", (zk, sc), (zk, zc), arrowprops={"arrowstyle": "->", "color": "C0", "lw": 1.3})
