@@ -272,15 +272,13 @@ def test_fit_reverse_kl_stops_on_a_nan_target():
 
 
 def test_dataset_arguments():
-    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'ring', 'checkerboard', "
-                                         r"'banana'\)"):
+    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'ring', 'checkerboard'"):
         toy_data("spiral", 10)
     with pytest.raises(ValueError, match=r"toy_data: n must be an int >= 0, got -5"):
         toy_data("ring", -5)
     with pytest.raises(ValueError, match=r"toy_log_prob: the log-density of 'moons' is not known in closed form"):
         toy_log_prob("moons", torch.zeros(3, 2))
-    with pytest.raises(ValueError,
-                       match=r"toy_entropy: the entropy is known for 'ring', 'checkerboard' and 'banana' only, got 'moons'"):
+    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'ring', 'checkerboard'.* only, got 'moons'"):
         toy_entropy("moons")
     with pytest.raises(ValueError, match=r"target_log_prob: unknown target 'donut'; expected one of"):
         target_log_prob("donut", torch.zeros(3, 2))
