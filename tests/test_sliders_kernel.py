@@ -50,7 +50,10 @@ def run_in_kernel(path: Path) -> SliderReport:
                             store_widget_state=True,  # nbclient's Output widget mimic needs it to route outputs
                             resources={"metadata": {"path": str(path.parent)}})
     client.widget_registry["@jupyter-widgets/output"]["OutputModel"] = FrontendOutputWidget
-    with client.setup_kernel(env=kernel_env()):
+    client.shutdown_kernel = "immediate"
+    # cleanup_kc: shut the kernel down afterwards, also after an error (nbclient leaves a kernel it
+    # did not create itself running by default)
+    with client.setup_kernel(env=kernel_env(), cleanup_kc=True):
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)  # raises CellExecutionError, with the traceback, on an error
 
