@@ -121,7 +121,10 @@ def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
     # A copy of the parameters of the last step whose loss was finite, restored if training blows up.
     last_good = [p.detach().clone() for p in params]
     history = []
-    bar = trange(steps, desc=who, disable=not progress, leave=False)
+    # At most one redraw a second: in Jupyter every redraw is a widget message, and a test client that
+    # reads them only after the cell (nbval) loses messages past ZeroMQ's 1000-message queue, then
+    # fails with "Timeout of 5 seconds exceeded waiting for output" (seen on a loaded machine).
+    bar = trange(steps, desc=who, disable=not progress, leave=False, mininterval=1.0)
     for step in bar:
         loss = loss_fn()
         value = loss.item()
