@@ -10,6 +10,7 @@ Importing flowlib defines names and does nothing else: no seeds, no rcParams.
 from .autoregressive import IAF, MAF
 from .checks import check_layer, jacobian
 from .datasets import DIGIT_LEVELS, TARGETS, TOYS, bits_per_dim, digits_data, target_log_prob, toy_data, toy_entropy, toy_log_prob
+from .distill import distil, estimate_kl
 from .distributions import StandardNormal
 from .flow import Flow
 from .made import MADE, made_masks
@@ -28,7 +29,7 @@ __all__ = [
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters",
-    "fit", "fit_reverse_kl", "check_layer", "jacobian",
+    "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
     "DIGIT_LEVELS", "digits_data", "bits_per_dim",
     "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",

@@ -17,10 +17,11 @@ from ._validate import check_points
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
            "DIGIT_LEVELS", "digits_data", "bits_per_dim"]
 
-TOYS = ("moons", "ring", "checkerboard")
+TOYS = ("moons", "ring", "checkerboard", "banana")
 TARGETS = ("ring", "banana", "wavy")
 _RING_MODES, _RING_RADIUS, _RING_STD = 8, 2.5, 0.25
 _BOARD_CELLS, _BOARD_HALF = 4, 2.0  # a 4x4 board on [-2, 2]^2, half of its cells filled
+_BANANA_STD1, _BANANA_STD2 = 1.5, 0.5  # the target "banana" normalized: x₁ ~ N(0, 1.5²), x₂ | x₁ ~ N(x₁²/2 - 1.5, 0.5²)
 
 
 def _generator(seed: int) -> torch.Generator:
@@ -39,6 +40,8 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
     - ``"moons"``: two interleaved half circles with Gaussian noise (log-density not known).
     - ``"ring"``: a mixture of 8 equal Gaussians (std 0.25) on a circle of radius 2.5.
     - ``"checkerboard"``: uniform on the 8 dark cells of a 4x4 board on [-2, 2]², density 1/8 there.
+    - ``"banana"``: x₁ ~ N(0, 1.5²), x₂ = x₁²/2 - 1.5 + 0.5 ε: one curved mode, the normalized
+      ``target_log_prob("banana")`` (a connected density, so reverse KL can fit it: notebook 07).
 
     >>> toy_data("ring", 3, seed=1).shape
     torch.Size([3, 2])
@@ -65,6 +68,10 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
         j = 2 * torch.randint(_BOARD_CELLS // 2, (n,), generator=g) + (i % 2)  # dark cells: i + j even
         corner = torch.stack([i, j], 1).double() * size - _BOARD_HALF
         x = corner + size * torch.rand(n, 2, generator=g, dtype=torch.float64)
+    elif name == "banana":
+        e = torch.randn(n, 2, generator=g, dtype=torch.float64)
+        x1 = _BANANA_STD1 * e[:, 0]
+        x = torch.stack([x1, x1**2 / 2 - 1.5 + _BANANA_STD2 * e[:, 1]], 1)
     else:
         raise ValueError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
     return x.float()
@@ -73,9 +80,12 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
 def toy_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
     r"""The true log p(x) of the toy ``name`` at points ``x`` (B, 2); shape (B,).
 
-    Known for ``"ring"`` and ``"checkerboard"`` (-inf off the board's dark cells); ``"moons"`` raises.
+    Known for ``"ring"``, ``"checkerboard"`` (-inf off the board's dark cells) and ``"banana"``;
+    ``"moons"`` raises.
     """
     check_points(x, 2, "toy_log_prob", "x")
+    if name == "banana":  # p(x₁) p(x₂ | x₁), two Gaussians; the Jacobian of (ε₁, ε₂) ↦ x is triangular
+        return target_log_prob("banana", x) - math.log(2 * math.pi * _BANANA_STD1 * _BANANA_STD2)
     if name == "ring":
         angle = 2 * math.pi * torch.arange(_RING_MODES, device=x.device, dtype=x.dtype) / _RING_MODES
         centres = _RING_RADIUS * torch.stack([angle.cos(), angle.sin()], 1)  # (K, 2)
@@ -89,16 +99,21 @@ def toy_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
         area = (2 * _BOARD_HALF) ** 2 / 2
         return torch.where(inside, x.new_full((len(x),), -math.log(area)), x.new_full((len(x),), -math.inf))
     if name == "moons":
-        raise ValueError("toy_log_prob: the log-density of 'moons' is not known in closed form; use 'ring' or 'checkerboard'")
+        raise ValueError("toy_log_prob: the log-density of 'moons' is not known in closed form; "
+                         "use 'ring', 'checkerboard' or 'banana'")
     raise ValueError(f"toy_log_prob: unknown toy {name!r}; expected one of {TOYS}")
 
 
 def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
-    r"""H(p) = -E_p[log p(x)] in nats: exact for the checkerboard (log 8), Monte Carlo for the ring."""
+    r"""H(p) = -E_p[log p(x)] in nats: exact for the checkerboard (log 8) and the banana
+    (log(2πe σ₁σ₂): N(0, diag(σ₁², σ₂²)) sheared by x₂ += x₁²/2 - 1.5, a map of Jacobian 1),
+    Monte Carlo for the ring."""
     if name == "checkerboard":
         return math.log((2 * _BOARD_HALF) ** 2 / 2)
+    if name == "banana":
+        return math.log(2 * math.pi * math.e * _BANANA_STD1 * _BANANA_STD2)
     if name != "ring":
-        raise ValueError(f"toy_entropy: the entropy is known for 'ring' and 'checkerboard' only, got {name!r}")
+        raise ValueError(f"toy_entropy: the entropy is known for 'ring', 'checkerboard' and 'banana' only, got {name!r}")
     x = toy_data(name, n, seed).double()
     return float(-toy_log_prob(name, x).mean())
 
