@@ -8,8 +8,11 @@ STAMP7 := $(VENV7)/.installed
 
 .PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks links figures lint bench bench-notebooks
 
+# The pins (numpy 2.4, ...) need Python 3.11+: say so, instead of pip's "no matching distribution".
+NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the course environment needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.11 ...")'
+
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -r requirements.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
@@ -18,7 +21,7 @@ setup: $(STAMP)  ## create .venv with the pinned course environment
 
 # Colab's widgets: requirements.txt with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt).
 $(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
-	test -x $(VENV7)/bin/python || $(PYTHON) -m venv $(VENV7)
+	test -x $(VENV7)/bin/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV7); }
 	grep -v -E '^(ipywidgets|playwright|ruff)==' requirements.txt > $(VENV7)/requirements-base.txt
 	$(VENV7)/bin/python -m pip install -r $(VENV7)/requirements-base.txt -r requirements-ipyw7.txt
 	$(VENV7)/bin/python -m pip install --no-deps -e .
