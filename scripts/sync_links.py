@@ -11,8 +11,8 @@ What it writes:
 - README.md, the course map between ``<!-- BEGIN course map -->`` and ``<!-- END course map -->``:
   the last two columns ("Open" and "Run time") of the first row that links each notebook. The other
   columns are prose, written by hand; a row's notebook is the first ``notebooks/NN_x.ipynb`` link in it.
-  Run times come from ``docs/run_times.txt``, the output of ``scripts/run_notebooks.py``
-  (``NN_x.ipynb   12.3 s`` per line; ``#`` starts a comment).
+  Run times come from ``docs/run_times.txt``: the output of ``benchmarks/notebook_times.py`` (a
+  table) or of ``scripts/run_notebooks.py`` (``NN_x.ipynb   12.3 s`` per line); ``#`` starts a comment.
 - notebooks/*.ipynb: the first cell, exactly ``colab_cell.colab_cell_source()``. A notebook whose
   first cell is not a Colab cell gets one inserted, and must then be re-run (execution counts).
 
@@ -75,12 +75,18 @@ def expected_urls() -> set[str]:
 
 
 def read_run_times(path: Path = RUN_TIMES) -> dict[str, str]:
-    """``{notebook file name: "12 s"}`` from ``run_notebooks.py``'s output; empty when the file is absent."""
+    """``{notebook file name: "12 s"}`` from the output of ``scripts/run_notebooks.py`` (``NN_x.ipynb  12.3 s``)
+    or of ``benchmarks/notebook_times.py`` (a table, ``| NN_x.ipynb | 12.3 | yes |``); empty when the file is absent."""
     times = {}
     if not path.exists():
         return times
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#", 1)[0].strip()
+        if line.startswith("|"):  # a table row: only rows naming a notebook count (not the header or the total)
+            cells = _split_row(line)
+            if not cells[0].endswith(".ipynb"):
+                continue
+            line = f"{cells[0]} {cells[1] if len(cells) > 1 else ''} s"
         if not line:
             continue
         match = re.fullmatch(r"(\S+\.ipynb)\s+(\d+(?:\.\d+)?)\s*s", line)

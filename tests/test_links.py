@@ -83,6 +83,14 @@ def test_sync_fills_badges_and_run_times(tmp_path):
     assert later and all(line.endswith("|  |  |") for line in later), "badges only on a notebook's first row"
 
 
+def test_run_times_from_the_notebook_benchmark_table(tmp_path):
+    table = tmp_path / "run_times.txt"
+    table.write_text("# 7 notebooks, median of 3 run(s) each, 2 CPU cores\n\n| notebook | run time (s) | within 60 s |\n"
+                     "|---|---|---|\n| 01_change_of_variables.ipynb | 31.6 | yes |\n| 02_jacobians.ipynb | 64.4 | NO |\n"
+                     "| total | 96.0 | |\n")
+    assert sync_links.read_run_times(table) == {"01_change_of_variables.ipynb": "32 s", "02_jacobians.ipynb": "64 s"}
+
+
 def test_run_times_file_errors_name_the_line(tmp_path):
     bad = tmp_path / "run_times.txt"
     bad.write_text("01_change_of_variables.ipynb 31.6 s\n01_x.ipynb fast\n")
