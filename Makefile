@@ -44,7 +44,7 @@ test-ipyw7: setup-ipyw7  ## strict nbval over every notebook and the headless sl
 	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py
 
 test-fast: setup  ## unit tests only, no notebooks
-	$(BIN)/python -m pytest tests -p no:nbval
+	$(BIN)/python -m pytest tests
 
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
