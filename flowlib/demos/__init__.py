@@ -9,7 +9,9 @@ For the tests (``tests/test_sliders_*.py``) and ``benchmarks/redraw.py``:
 
 - ``all_demos()`` finds every ``Demo`` defined at module level in a ``flowlib.demos.*`` module;
 - ``Demo.settings()`` lists the slider values worth drawing (each slider's ends and middle, every
-  option of a dropdown, the ``special`` settings); ``Demo.exercise()`` draws them all and times it;
+  option of a dropdown, the ``special`` settings); ``Demo.exercise()`` draws them all and times each
+  draw, and draw plus the render to PNG that ``Demo.show`` displays (``render_png``): matplotlib is
+  lazy, ``draw`` only builds the artists and the render is most of what a student waits for;
 - ``shown()`` lists the widgets that ``Demo.show`` built in this process (how a test finds, inside a
   notebook's kernel, the sliders to move).
 """
@@ -23,8 +25,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-__all__ = ["Demo", "DemoError", "all_demos", "demo_name", "shown", "slider_values"]
+__all__ = ["Demo", "DemoError", "Timing", "all_demos", "demo_name", "render_png", "shown", "slider_values"]
 
 # (demo, widget) for every widget Demo.show built in this process, in order. The widgets live as
 # long as the kernel anyway (ipywidgets keeps every open widget), so holding them costs nothing.
@@ -33,6 +36,22 @@ _SHOWN: list[tuple[Demo, object]] = []
 
 class DemoError(AssertionError):
     """A demo broke its contract: ``draw`` raised or returned no Figure, or its sliders are malformed."""
+
+
+class Timing(NamedTuple):
+    """Seconds of one redraw: ``draw`` builds the artists, ``total`` adds the render to PNG (``render_png``)."""
+
+    draw: float
+    total: float
+
+
+def render_png(fig) -> bytes:
+    r"""The PNG of ``fig`` exactly as ``Demo.show`` has it displayed: ``plt.show()`` under the inline
+    backend calls IPython's ``print_figure`` with ``InlineBackend.print_figure_kwargs`` (by default
+    ``bbox_inches="tight"``). Returns None for a figure without axes (nothing is displayed)."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight", base64=True)
 
 
 @dataclass(frozen=True)
@@ -111,9 +130,10 @@ class Demo:
                 settings.append(setting)
         return settings
 
-    def exercise(self, state: tuple | None = None, repeats: int = 1) -> list[float]:
+    def exercise(self, state: tuple | None = None, repeats: int = 1) -> list[Timing]:
         r"""Draw every setting of ``settings()`` ``repeats`` times with ``state`` (default:
-        ``example_state()``), close each figure, and return the seconds each draw took.
+        ``example_state()``), render each figure to PNG as ``show`` does (``render_png``), close it,
+        and return a ``Timing`` per redraw: the seconds of the draw, and of the draw plus the render.
 
         Raises ``DemoError`` naming the demo and the setting if ``draw`` raises or returns no Figure.
         """
@@ -128,11 +148,18 @@ class Demo:
                     fig = self.draw(*state, **setting)
                 except Exception as error:
                     raise DemoError(f"{demo_name(self)}: draw(**{setting}) raised {error!r}") from error
-                times.append(time.perf_counter() - start)
-                _close(fig)
+                drawn = time.perf_counter()
                 if not isinstance(fig, Figure):
+                    _close(fig)
                     raise DemoError(f"{demo_name(self)}: draw(**{setting}) returned {type(fig).__name__}, "
                                     "expected a matplotlib Figure")
+                try:
+                    render_png(fig)
+                except Exception as error:
+                    raise DemoError(f"{demo_name(self)}: rendering draw(**{setting}) raised {error!r}") from error
+                finally:
+                    _close(fig)
+                times.append(Timing(drawn - start, time.perf_counter() - start))
         return times
 
 
