@@ -141,7 +141,7 @@ def draw_local_area(z0_1: float = 0.5, z0_2: float = 1.0, eps: float = 0.5):
     axes[2].set(xlabel="ε", title="the ratio converges to |det J(z₀)|")
     axes[2].minorticks_off()  # a log axis's minor ticks cost more than the rest of the redraw
     axes[2].legend(loc="upper left", fontsize=7)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.13, top=0.92, wspace=0.25)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.13, top=0.92, wspace=0.25)  # room for "−1.5" tick labels
     return fig
 
 
