@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from .._validate import check_points
+from ..plotting import sparse_ticks
 from . import Demo
 
 __all__ = [
@@ -196,7 +197,7 @@ def draw_monotone_map(u, x_u, z, x_z, t: float = 0.5, base: str = "uniform"):
             title="pushed samples vs the formula")
     ax1.legend(loc="upper left", fontsize=7)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.22)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _monotone_sliders():
@@ -379,7 +380,7 @@ def draw_linear_map(z, unit_points, a: float = 1.5, b: float = 0.5, c: float = 0
             _message(axes[1], f"nearly singular: |det A| = {abs(det):.3f},\np_X = {1 / abs(det):.0f} on a thin sliver",
                      color="C1")
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.92, wspace=0.18)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _linear_sliders():
@@ -504,7 +505,7 @@ def draw_bend(z, a: float = THETA_TRUE[0], s: float = THETA_TRUE[1], b: float = 
         ax.set(title=title)
     fig.suptitle(f"a = {a:.2f}, s = {s:.2f}, b = {b:.2f}, φ = {phi:.2f}:  log|det ∂x/∂z| = a + s·z₁", fontsize=10)
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.86, wspace=0.18)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _bend_sliders():
@@ -555,7 +556,7 @@ def draw_learning(data, thetas, losses, step: int = FIT_STEPS):
     for ax in axes[:2]:
         ax.title.set_fontsize(9)
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.12, top=0.92, wspace=0.22)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _learning_sliders():

@@ -29,6 +29,7 @@ from matplotlib.ticker import NullFormatter
 from .._validate import check_points
 from ..autoregressive import IAF, MAF
 from ..nice import AdditiveCoupling
+from ..plotting import sparse_ticks
 from ..realnvp import AffineCoupling
 from . import Demo
 
@@ -135,7 +136,7 @@ def draw_distillation(snapshots, teacher_density, bounds, losses, index: int = S
     if step:
         ax2.annotate(f"{losses[step - 1]:.3f}", (step, losses[step - 1]), xytext=(0, 12), textcoords="offset points",
                      ha="center", fontsize=8, color="C1")
-    return fig
+    return sparse_ticks(fig)
 
 
 def _distillation_sliders():
@@ -285,7 +286,7 @@ def draw_mode_seeking(gap: float = GAP):
     ax2.set(yscale="log", xlabel="μ", ylabel="σ", title="reverse KL(q ‖ p) over (μ, σ)")
     ax2.set_yticks([0.25, 0.5, 1, 2, 4], labels=["0.25", "0.5", "1", "2", "4"])
     ax2.yaxis.set_minor_formatter(NullFormatter())
-    return fig
+    return sparse_ticks(fig)
 
 
 def _mode_sliders():

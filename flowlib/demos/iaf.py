@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from ..datasets import TARGETS, target_log_prob
-from ..plotting import grid_points
+from ..plotting import grid_points, sparse_ticks
 from . import Demo
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "log_normalizer", "draw_reverse_kl", "REVERSE_KL"]
@@ -74,7 +74,7 @@ def draw_reverse_kl(fits: dict, target: str = "ring", index: int = SNAPSHOTS):
     ax.scatter(s[:, 0], s[:, 1], s=3, color="C1", alpha=0.6, linewidths=0)
     ax.set(xlim=bounds[:2], ylim=bounds[2:], aspect="equal", title=f"IAF samples on '{target}' after {step} steps")
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.93)  # fixed margins: tight_layout is slow
-    return fig
+    return sparse_ticks(fig)
 
 
 def _sliders():

@@ -24,6 +24,7 @@ from ..autoregressive import IAF, MAF
 from ..checks import jacobian
 from ..models import make_realnvp
 from ..nice import AdditiveCoupling
+from ..plotting import sparse_ticks
 from ..realnvp import AffineCoupling
 from . import Demo
 from .change_of_variables import shoelace_area
@@ -142,7 +143,7 @@ def draw_local_area(z0_1: float = 0.5, z0_2: float = 1.0, eps: float = 0.5):
     axes[2].minorticks_off()  # a log axis's minor ticks cost more than the rest of the redraw
     axes[2].legend(loc="upper left", fontsize=7)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.13, top=0.92, wspace=0.25)  # room for "−1.5" tick labels
-    return fig
+    return sparse_ticks(fig)
 
 
 def _local_area_sliders():

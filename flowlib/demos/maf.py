@@ -27,6 +27,7 @@ import torch
 from matplotlib.ticker import MaxNLocator
 
 from ..made import MADE
+from ..plotting import sparse_ticks
 from . import Demo
 
 __all__ = ["randomize", "plot_made_masks", "record_made_passes", "median_seconds", "direction_times", "plot_direction_times",
@@ -264,7 +265,7 @@ def draw_training(snapshots, data, bounds, index: int = 0):
     ax2.set(title="samples x = f_θ(z)", xlim=bounds[:2], ylim=bounds[2:], aspect="equal")
     ax2.legend(loc="upper right", fontsize=7, markerscale=3)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.92, wspace=0.22)  # fixed: tight_layout is slow
-    return fig
+    return sparse_ticks(fig)
 
 
 def _training_sliders():

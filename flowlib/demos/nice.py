@@ -25,7 +25,7 @@ from torch import nn
 from .._validate import check_points
 from ..flow import Flow
 from ..models import make_nice
-from ..plotting import grid_points, plot_digits
+from ..plotting import grid_points, plot_digits, sparse_ticks
 from . import Demo
 
 __all__ = ["TRAIN_STEPS", "TOY_LAYERS", "TOY_HIDDEN", "TOY_LR", "SNAPSHOT_EVERY", "BATCH_SIZE", "TOY_BOUNDS",
@@ -168,7 +168,7 @@ def draw_training(snapshots, data, losses, step: int = TRAIN_STEPS):
     for ax in axes:
         ax.title.set_fontsize(9)
     fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.91, wspace=0.25)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _training_sliders():

@@ -25,6 +25,7 @@ from matplotlib.patches import Polygon
 
 from .._validate import check_points
 from ..models import make_realnvp
+from ..plotting import sparse_ticks
 from ..realnvp import AffineCoupling
 from . import Demo
 from .change_of_variables import shoelace_area
@@ -112,7 +113,7 @@ def draw_volume(alpha: float = 0.5, slope: float = 0.0):
              f"exp(a) · area R = {math.exp(a) * region_area:.3f}" + ("" if b == 0 else " (b ≠ 0: α varies, so this differs)"))
     fig.suptitle(lines, fontsize=9)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _volume_sliders():
@@ -265,7 +266,7 @@ def draw_propagation(layer: AffineCoupling, z1: float = 0.5, z2: float = -1.0):
     _graph(axes[1], v, inverse=True)
     _plane(axes[2], layer, v)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _propagation_sliders():
@@ -330,7 +331,7 @@ def draw_layers(samples, grids, names, data, step: int = TOY_LAYERS):
         ax.title.set_fontsize(9)
     fig.suptitle(f"step {k} of {len(samples) - 1}: {names[k]}", fontsize=10)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.86, wspace=0.15)
-    return fig
+    return sparse_ticks(fig)
 
 
 def _layers_sliders():
