@@ -312,3 +312,17 @@ def test_layers_on_cuda(name):
     x, log_q = flow.sample_with_log_prob(16)
     assert x.is_cuda and log_q.is_cuda
     assert torch.allclose(flow.log_prob(x), log_q, atol=1e-4)
+
+
+@pytest.mark.parametrize("dim", DIMS)
+def test_made_output_i_is_the_same_through_the_slices_and_the_whole_network(dim):
+    """MADE's sequential passes take the weight slices on a CPU and the whole network on a GPU: both
+    give the full pass's μ_i, α_i (compared here on the CPU, where both can run)."""
+    made = perturbed(MADE(dim, hidden=(16, 16))).double()
+    x = torch.randn(5, dim, dtype=torch.float64)
+    mu, alpha = made(x)
+    for i in range(dim):
+        for output in (made._output_sliced, made._output_full):
+            mu_i, alpha_i = output(x[:, :i], i)
+            torch.testing.assert_close(mu_i, mu[:, i], rtol=0, atol=1e-12)
+            torch.testing.assert_close(alpha_i, alpha[:, i], rtol=0, atol=1e-12)
