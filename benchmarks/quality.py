@@ -57,9 +57,9 @@ def held_out_nll(built: compare.Built, test: torch.Tensor) -> float:
         return float(-built.log_prob(test).mean())
 
 
-def run(toys=TOYS, models=compare.MODELS, libraries=("flowlib", "zuko"), seeds=(0, 1), steps: int = 2000,
+def run(toys=TOYS, models=compare.MODELS, libraries=("flowlib", "zuko"), seeds=(0, 1, 2, 3), steps: int = 2000,
         batch_size: int = 256, lr: float = 2e-3, hidden=(64, 64), n_train: int = 20_000, n_test: int = 20_000,
-        device="cpu") -> list[dict]:
+        device="cpu", progress: bool = False) -> list[dict]:
     """Train every (toy, model, library, seed); one row per (toy, model) with each library's mean gap.
 
     Row keys: ``toy``, ``model``, ``entropy``, ``params``, and per library ``<lib> NLL`` and
@@ -83,6 +83,9 @@ def run(toys=TOYS, models=compare.MODELS, libraries=("flowlib", "zuko"), seeds=(
                     train(built, data, steps, batch_size, lr, batch_seed=1000 + seed)
                     seconds.append(time.perf_counter() - start)
                     nlls.append(held_out_nll(built, test))
+                    if progress:
+                        print(f"  {toy} {model} {lib} seed {seed}: NLL - H = {nlls[-1] - entropy:.3f} "
+                              f"({seconds[-1]:.0f} s)", file=sys.stderr, flush=True)
                 row[f"{lib} NLL"] = statistics.mean(nlls)
                 row[f"{lib} gaps"] = [nll - entropy for nll in nlls]
                 row[f"{lib} gap"] = statistics.mean(row[f"{lib} gaps"])
@@ -118,9 +121,12 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--seeds", type=int, default=2, help="runs per (toy, model, library), seeds 0..n-1")
+    parser.add_argument("--seeds", type=int, default=4, help="runs per (toy, model, library), seeds 0..n-1")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     if "zuko" in compare.missing_libraries():
         print("quality.py needs zuko: run `make bench`, or pip install -r benchmarks/requirements.txt", file=sys.stderr)
@@ -130,7 +136,7 @@ def main(argv=None) -> int:
           f"both libraries; hidden (64, 64); mean ± sd over seeds 0..{args.seeds - 1}; "
           f"held-out NLL on 20,000 fresh points\n", flush=True)
     rows = run(args.toys, args.models, seeds=tuple(range(args.seeds)), steps=args.steps, batch_size=args.batch,
-               lr=args.lr, device=args.device)
+               lr=args.lr, device=args.device, progress=True)
     print(format_table(rows))
     wins = sum(row["flowlib gap"] <= row["zuko gap"] for row in rows)
     print(f"\nflowlib's gap <= zuko's in {wins} of {len(rows)} rows")
