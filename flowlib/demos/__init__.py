@@ -1,17 +1,19 @@
-r"""The notebooks' slider demos: one module per notebook, each slider drawing function in one place.
+r"""The notebooks' slider demos: one module per notebook, each slider demo's drawing in one place.
 
-A notebook shows a demo with ``demo.show(*state)`` (an ``ipywidgets.interactive`` whose sliders come
-from ``demo.sliders()``); the tests call the very same ``draw`` over each slider's range, without a
-kernel. Drawing functions take the precomputed state first (trained snapshots, sample batches:
-never train inside a callback) and the slider values as keywords, and return a Figure.
+A demo's figure is a ``View`` (``flowlib.demos.view``): built once for the notebook's precomputed
+state (trained snapshots, sample batches: never train inside a callback), then updated in place when
+a slider moves, so that a redraw paints only what the sliders change. A notebook shows a demo with
+``demo.show(*state)`` (an ``ipywidgets.interactive`` whose sliders come from ``demo.sliders()``) and
+draws a still picture with ``demo.draw(*state, **slider_values)``; the tests drive the very same view
+over each slider's range, without a kernel.
 
 For the tests (``tests/test_sliders_*.py``) and ``benchmarks/redraw.py``:
 
 - ``all_demos()`` finds every ``Demo`` defined at module level in a ``flowlib.demos.*`` module;
 - ``Demo.settings()`` lists the slider values worth drawing (each slider's ends and middle, every
-  option of a dropdown, the ``special`` settings); ``Demo.exercise()`` draws them all and times each
-  draw, and draw plus the render to PNG that ``Demo.show`` displays (``render_png``): matplotlib is
-  lazy, ``draw`` only builds the artists and the render is most of what a student waits for;
+  option of a dropdown, the ``special`` settings); ``Demo.exercise()`` moves one view through them
+  all as a student would, timing each update and each update plus the PNG that ``show`` displays,
+  and with ``compare=True`` checks every image against a freshly built view's;
 - ``shown()`` lists the widgets that ``Demo.show`` built in this process (how a test finds, inside a
   notebook's kernel, the sliders to move).
 """
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import io
 import pkgutil
 import sys
 import time
@@ -28,7 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["Demo", "DemoError", "Timing", "all_demos", "demo_name", "render_png", "shown", "slider_values"]
+from .view import View
+
+__all__ = ["Demo", "DemoError", "Timing", "View", "all_demos", "demo_name", "shown", "slider_values"]
 
 # (demo, widget) for every widget Demo.show built in this process, in order. The widgets live as
 # long as the kernel anyway (ipywidgets keeps every open widget), so holding them costs nothing.
@@ -36,28 +39,34 @@ _SHOWN: list[tuple[Demo, object]] = []
 
 
 class DemoError(AssertionError):
-    """A demo broke its contract: ``draw`` raised or returned no Figure, or its sliders are malformed."""
+    """A demo broke its contract: building or updating its view raised, a redrawn image differs from a
+    fresh one, or its sliders are malformed."""
 
 
 class Timing(NamedTuple):
-    """Seconds of one redraw: ``draw`` builds the artists, ``total`` adds the render to PNG (``render_png``)."""
+    """Seconds of one slider move: ``update`` changes the view's artists, ``total`` adds the render to
+    PNG (``View.png``), which is what a student waits for."""
 
-    draw: float
+    update: float
     total: float
 
 
-def render_png(fig) -> bytes:
-    r"""The PNG that ``Demo.show`` displays for ``fig``: one render at the figure's own size and dpi.
+class _Redrawn(View):
+    r"""The view of a plain drawing function ``draw(*state, **values) -> Figure``: a new figure at every
+    update, rendered in full (no stage to keep). Simple to write in a notebook, and slow."""
 
-    Not ``plt.show()``: the inline backend saves with ``bbox_inches="tight"``, which lays the figure
-    out and draws its text twice (once to find the tight box, once to paint), about 40% of a redraw
-    (jacobians.LOCAL_AREA: 676 ms tight, 427 ms not, on the 2-core machine). The demos give their
-    figures fixed margins (``subplots_adjust``) instead. zlib's fastest level: encoding a 1200x390
-    figure takes 26 ms instead of 38 ms at Pillow's default level 6, for a PNG about 5% larger.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    def __init__(self, draw: Callable, *state):
+        self._draw, self._state = draw, state
+
+    def update(self, **values) -> None:
+        from matplotlib.figure import Figure
+
+        fig = self._draw(*self._state, **values)
+        _close(fig)  # out of pyplot: the inline backend must not show it again at the end of the cell
+        if not isinstance(fig, Figure):
+            raise DemoError(f"returned {type(fig).__name__}, expected a matplotlib Figure")
+        self.fig = fig
+        self.restage()
 
 
 @dataclass(frozen=True)
@@ -65,53 +74,74 @@ class Demo:
     r"""A slider demo.
 
     Attributes:
-        draw: ``draw(*state, **slider_values) -> matplotlib Figure``.
+        view: a ``View`` subclass, ``view(*state)`` building the figure and ``update(**slider_values)``
+            changing it; or a plain function ``draw(*state, **slider_values) -> Figure`` (a new figure
+            at every move: fine for a quick demo of your own, too slow for the notebooks' figures).
         sliders: ``sliders() -> {name: ipywidgets slider}``, new widgets at every call.
         special: slider settings worth testing beyond the ends and the middle (a singular matrix, ...).
         example_state: ``example_state() -> tuple``: a small, quick ``state`` for tests (an untrained
             model of the right shape, a few samples); the notebook passes its real state.
 
-    Example (``draw`` would normally live in the notebook's demo module):
+    Example (the view would normally live in the notebook's demo module):
 
-    >>> import ipywidgets, matplotlib.pyplot as plt
-    >>> def draw_line(xs, *, slope):
-    ...     fig, ax = plt.subplots()
-    ...     ax.plot(xs, [slope * x for x in xs])
-    ...     return fig
-    >>> LINE = Demo(draw_line,
+    >>> import ipywidgets
+    >>> class Line(View):
+    ...     def __init__(self, xs):
+    ...         self.fig = self.figure(figsize=(2, 2))
+    ...         ax = self.fig.add_subplot()
+    ...         ax.set(xlim=(0, 1), ylim=(-2, 2))
+    ...         self.xs, self.line = xs, self.dynamic(ax.plot([], [])[0])
+    ...     def update(self, slope=1.0):
+    ...         self.line.set_data(self.xs, [slope * x for x in self.xs])
+    >>> LINE = Demo(Line,
     ...             lambda: {"slope": ipywidgets.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.5, description="slope")},
     ...             special=({"slope": 0.0},), example_state=lambda: ([0.0, 1.0],))
     >>> [s["slope"] for s in LINE.settings()]
     [1.0, -2.0, 2.0, 0.0]
-    >>> len(LINE.exercise())
+    >>> len(LINE.exercise(compare=True))
     4
     """
 
-    draw: Callable
+    view: type[View] | Callable
     sliders: Callable[[], dict]
     special: tuple[dict, ...] = field(default_factory=tuple)
     example_state: Callable[[], tuple] = tuple
 
+    def build(self, *state) -> View:
+        r"""A new view of ``state``, not yet updated; ``DemoError`` naming the demo if building it raises."""
+        try:
+            if isinstance(self.view, type) and issubclass(self.view, View):
+                return self.view(*state)
+            return _Redrawn(self.view, *state)
+        except DemoError:
+            raise
+        except Exception as error:
+            raise DemoError(f"{demo_name(self)}: building the view raised {error!r}") from error
+
+    def draw(self, *state, **values):
+        r"""A still Figure of ``state`` at these slider values (the others at their defaults): display it,
+        or make it a cell's last line."""
+        view = self.build(*state)
+        self._update(view, values)
+        return view.still()
+
     def show(self, *state):
         """The interactive widget of this demo for ``state``: display it as a cell's last line."""
-        import functools
-
         import ipywidgets
         from IPython.display import Image, display
 
+        view = self.build(*state)
+
         def redraw(**values):
-            fig = self.draw(*state, **values)
-            try:
-                png = render_png(fig)
-            finally:
-                _close(fig)  # closed, the inline backend has no figure left to show again
-            display(Image(data=png, format="png"))  # into the interactive's output area
-            return fig
+            view.update(**values)
+            image = Image(data=view.png(), format="png")
+            display(image)  # into the interactive's output area
+            return image
 
         sliders = self.sliders()
-        functools.update_wrapper(redraw, self.draw)
-        # interactive() reads the signature to match widgets to arguments: show it the sliders only
-        # (draw's own signature also lists the state, which no widget can fill).
+        redraw.__name__ = redraw.__qualname__ = getattr(self.view, "__name__", "redraw")
+        redraw.__doc__ = self.view.__doc__
+        # interactive() reads the signature to match widgets to arguments: show it the sliders only.
         redraw.__signature__ = inspect.Signature(
             [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in sliders])
         widget = ipywidgets.interactive(redraw, **sliders)
@@ -140,37 +170,55 @@ class Demo:
                 settings.append(setting)
         return settings
 
-    def exercise(self, state: tuple | None = None, repeats: int = 1) -> list[Timing]:
-        r"""Draw every setting of ``settings()`` ``repeats`` times with ``state`` (default:
-        ``example_state()``), render each figure to PNG as ``show`` does (``render_png``), close it,
-        and return a ``Timing`` per redraw: the seconds of the draw, and of the draw plus the render.
+    def exercise(self, state: tuple | None = None, repeats: int = 1, compare: bool = False) -> list[Timing]:
+        r"""Move one view of ``state`` (default: ``example_state()``) through every setting of
+        ``settings()``, ``repeats`` times each, as a student moving the sliders: update, then render to
+        PNG as ``show`` does. Returns a ``Timing`` per move. The view is built and rendered once first,
+        untimed (that is the widget's first appearance, not a slider move).
 
-        Raises ``DemoError`` naming the demo and the setting if ``draw`` raises or returns no Figure.
+        With ``compare=True``, each image must equal, pixel for pixel, that of a view built afresh for
+        the same setting: an update that leaves a stale artist behind, or changes the stage without
+        ``restage()``, fails. Raises ``DemoError`` naming the demo and the setting.
         """
-        from matplotlib.figure import Figure
+        import numpy as np
 
         state = self.example_state() if state is None else state
+        settings = self.settings()
+        view = self.build(*state)
+        self._update(view, settings[0])
+        self._png(view, settings[0])
         times = []
-        for setting in self.settings():
+        for setting in settings:
             for _ in range(repeats):
                 start = time.perf_counter()
-                try:
-                    fig = self.draw(*state, **setting)
-                except Exception as error:
-                    raise DemoError(f"{demo_name(self)}: draw(**{setting}) raised {error!r}") from error
-                drawn = time.perf_counter()
-                if not isinstance(fig, Figure):
-                    _close(fig)
-                    raise DemoError(f"{demo_name(self)}: draw(**{setting}) returned {type(fig).__name__}, "
-                                    "expected a matplotlib Figure")
-                try:
-                    render_png(fig)
-                except Exception as error:
-                    raise DemoError(f"{demo_name(self)}: rendering draw(**{setting}) raised {error!r}") from error
-                finally:
-                    _close(fig)
-                times.append(Timing(drawn - start, time.perf_counter() - start))
+                self._update(view, setting)
+                updated = time.perf_counter()
+                self._png(view, setting)
+                times.append(Timing(updated - start, time.perf_counter() - start))
+            if compare:
+                live = view.rgba().copy()
+                fresh = self.build(*state)
+                self._update(fresh, setting)
+                expected = fresh.rgba()
+                if live.shape != expected.shape or not np.array_equal(live, expected):
+                    differ = (live != expected).any(-1).sum() if live.shape == expected.shape else "all"
+                    raise DemoError(f"{demo_name(self)}: after moving the sliders to {setting}, the image differs "
+                                    f"from a fresh view's in {differ} pixels: update() leaves an artist behind "
+                                    "or changes the stage without restage()")
+                _close(fresh.fig)
         return times
+
+    def _update(self, view: View, setting: dict) -> None:
+        try:
+            view.update(**setting)
+        except Exception as error:
+            raise DemoError(f"{demo_name(self)}: update(**{setting}) raised {error!r}") from error
+
+    def _png(self, view: View, setting: dict) -> bytes:
+        try:
+            return view.png()
+        except Exception as error:
+            raise DemoError(f"{demo_name(self)}: rendering {setting} raised {error!r}") from error
 
 
 def slider_values(widget) -> list:
@@ -224,7 +272,7 @@ def demo_name(demo: Demo) -> str:
             for attr, value in vars(module).items():
                 if value is demo:
                     return f"{module_name.removeprefix(__name__ + '.')}.{attr}"
-    return getattr(demo.draw, "__qualname__", repr(demo.draw))
+    return getattr(demo.view, "__qualname__", repr(demo.view))
 
 
 def shown() -> list[tuple[str, Demo, object]]:

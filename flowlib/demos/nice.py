@@ -26,11 +26,11 @@ from .._validate import check_points
 from ..flow import Flow
 from ..models import make_nice
 from ..plotting import grid_points, plot_digits, sparse_ticks
-from . import Demo
+from . import Demo, View
 
 __all__ = ["TRAIN_STEPS", "TOY_LAYERS", "TOY_HIDDEN", "TOY_LR", "SNAPSHOT_EVERY", "BATCH_SIZE", "TOY_BOUNDS",
            "DIGITS_LAYERS", "DIGITS_HIDDEN", "DIGITS_STEPS", "DIGITS_BATCH", "DIGITS_LR",
-           "FixedAffine", "standardized", "Snapshots", "draw_training", "TRAINING", "draw_temperature", "TEMPERATURE"]
+           "FixedAffine", "standardized", "Snapshots", "TrainingView", "TRAINING", "draw_temperature", "TEMPERATURE"]
 
 TRAIN_STEPS = 1500  # the 2-D toys' training budget (notebooks 03 and 04): TRAINING's slider runs over it
 TOY_LAYERS, TOY_HIDDEN, TOY_LR = 4, (64, 64), 3e-3  # the 2-D toys' NICE and RealNVP (couplings, widths)
@@ -139,36 +139,56 @@ class Snapshots:
             self.record(done, flow)
 
 
-def draw_training(snapshots, data, losses, step: int = TRAIN_STEPS):
+class TrainingView(View):
     r"""A flow during training, after ``step`` steps: density, samples over the data, and the loss.
 
     State: ``snapshots`` (``Snapshots.snapshots`` or any list of ``(step, density (n, n), samples (B, 2))``
     over ``TOY_BOUNDS``), ``data`` (N, 2), ``losses`` (the list ``fit`` returns). The snapshot nearest
     to ``step`` is drawn.
     """
-    steps = np.array([s for s, _, _ in snapshots])
-    k = int(np.abs(steps - step).argmin())
-    done, density, samples = snapshots[k]
-    bounds = TOY_BOUNDS
-    data = torch.as_tensor(data).detach().cpu().numpy()[:2000]
-    losses = np.asarray(losses, dtype=float)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.5))
-    axes[0].imshow(density, origin="lower", extent=bounds, cmap="viridis", aspect="equal")
-    axes[0].set(title=f"density p_θ(x) after {done} steps")
-    axes[1].scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
-    axes[1].scatter(samples[:, 0], samples[:, 1], s=2, color="C1", linewidths=0, label="x = f_θ(z)")
-    axes[1].set(xlim=bounds[:2], ylim=bounds[2:], aspect="equal", title="samples (one fixed z batch)")
-    axes[1].legend(loc="upper right", fontsize=7, markerscale=3)
-    if len(losses):
-        axes[2].plot(np.arange(1, len(losses) + 1), losses, lw=0.6, color="0.6")
-        axes[2].plot(np.arange(1, done + 1), losses[:done], lw=0.8, color="C0")
-        axes[2].set_ylim(np.quantile(losses, 0.005) - 0.1, np.quantile(losses, 0.995) + 0.1)
-    axes[2].axvline(done, color="C3")
-    axes[2].set(xlabel="step", ylabel="loss (nats)", title="negative log-likelihood of a batch")
-    for ax in axes:
-        ax.title.set_fontsize(9)
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.91, wspace=0.25)
-    return sparse_ticks(fig)
+
+    def __init__(self, snapshots, data, losses):
+        if not len(snapshots):
+            raise ValueError("TrainingView: expected at least one snapshot (step, density, samples), got none")
+        self.snapshots = snapshots
+        self.steps = np.array([s for s, _, _ in snapshots])
+        bounds = TOY_BOUNDS
+        data = torch.as_tensor(data).detach().cpu().numpy()[:2000]
+        losses = np.asarray(losses, dtype=float)
+        self.losses = losses
+        self.fig = fig = self.figure(figsize=(11, 3.5))
+        axes = fig.subplots(1, 3)
+        density = snapshots[0][1]
+        self.image = self.dynamic(axes[0].imshow(density, origin="lower", extent=bounds, cmap="viridis", aspect="equal"))
+        axes[0].set_title(" ", fontsize=9)
+        self.title = self.dynamic(axes[0].title)
+        axes[1].scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
+        self.samples = self.dynamic(axes[1].scatter(*snapshots[0][2][:, :2].T, s=2, color="C1", linewidths=0,
+                                                    label="x = f_θ(z)"))
+        axes[1].set(xlim=bounds[:2], ylim=bounds[2:], aspect="equal", title="samples (one fixed z batch)")
+        axes[1].legend(loc="upper right", fontsize=7, markerscale=3)
+        last = max(len(losses), int(self.steps.max()), 1)
+        if len(losses):
+            axes[2].plot(np.arange(1, len(losses) + 1), losses, lw=0.6, color="0.6")
+            axes[2].set_ylim(np.quantile(losses, 0.005) - 0.1, np.quantile(losses, 0.995) + 0.1)
+        self.progress = self.dynamic(axes[2].plot([], [], lw=0.8, color="C0")[0])
+        self.marker = self.dynamic(axes[2].axvline(0, color="C3"))
+        axes[2].set(xlabel="step", ylabel="loss (nats)", title="negative log-likelihood of a batch",
+                    xlim=(-0.02 * last, 1.02 * last))  # the margins autoscaling would give
+        for ax in axes:
+            ax.title.set_fontsize(9)
+        fig.subplots_adjust(left=0.04, right=0.99, bottom=0.14, top=0.91, wspace=0.25)
+        sparse_ticks(fig)
+
+    def update(self, step: int = TRAIN_STEPS) -> None:
+        k = int(np.abs(self.steps - step).argmin())
+        done, density, samples = self.snapshots[k]
+        self.image.set_data(density)
+        self.image.set_clim(density.min(), density.max())  # each snapshot on its own colour scale
+        self.title.set_text(f"density p_θ(x) after {done} steps")
+        self.samples.set_offsets(samples)
+        self.progress.set_data(np.arange(1, done + 1), self.losses[:done])
+        self.marker.set_xdata([done, done])
 
 
 def _training_sliders():
@@ -184,7 +204,7 @@ def _training_example():
     return snapshots.snapshots, torch.randn(500, 2, generator=g), torch.linspace(3.5, 2.5, TRAIN_STEPS).tolist()
 
 
-TRAINING = Demo(draw_training, _training_sliders, special=({"step": SNAPSHOT_EVERY},), example_state=_training_example)
+TRAINING = Demo(TrainingView, _training_sliders, special=({"step": SNAPSHOT_EVERY},), example_state=_training_example)
 
 
 @torch.no_grad()
