@@ -1,16 +1,17 @@
-r"""How long a slider redraw takes: every Demo in flowlib.demos, drawn at every setting of its
-``settings()`` with its ``example_state()`` and rendered to PNG as ``Demo.show`` displays it,
-``--repeats`` times after one warm-up pass.
+r"""How long a slider redraw takes: every Demo in flowlib.demos, one view of its ``example_state()``
+moved through every setting of its ``settings()`` and rendered to PNG after each move, as
+``Demo.show`` displays it, ``--repeats`` times after one warm-up pass.
 
     python benchmarks/redraw.py                 # every demo
     python benchmarks/redraw.py nice realnvp    # demos whose name starts with one of these
     python benchmarks/redraw.py --repeats 10
 
-Prints one row per demo: settings drawn, the median ms of ``draw`` alone (building the artists;
-matplotlib renders nothing yet), then median, p90 and max ms of draw plus the render to PNG (what a
-student waits for), and whether that median meets the 100 ms goal. Exits with status 1 when a median
-misses it. The slider tests assert 10x the goal
-(tests/test_sliders_headless.py): timings on a busy machine are noisy, a real regression is not.
+Prints one row per demo: settings drawn; the median ms of building the view and rendering it the
+first time (when the widget appears); the median ms of ``update`` alone (changing the artists); then
+median, p90 and max ms of update plus the render to PNG (what a student waits for after a slider
+move), and whether that median meets the 100 ms goal. Exits with status 1 when a median misses it.
+The slider tests assert 10x the goal (tests/test_sliders_headless.py): timings on a busy machine are
+noisy, a real regression is not.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 
 import matplotlib
 
@@ -49,21 +51,29 @@ def main(argv: list[str] | None = None) -> int:
     if not demos:
         print(f"no demo matches {args.prefixes}", file=sys.stderr)
         return 2
-    print(f"{'':42s} {'':8s} {'draw':>8s} {'draw + render to PNG':>28s}")
-    print(f"{'demo':42s} {'settings':>8s} {'median':>8s} {'median':>8s} {'p90':>8s} {'max':>8s}  ms, goal {GOAL_MS:.0f} ms")
+    print(f"{'':42s} {'':8s} {'first':>8s} {'update':>8s} {'update + render to PNG':>28s}")
+    print(f"{'demo':42s} {'settings':>8s} {'median':>8s} {'median':>8s} {'median':>8s} {'p90':>8s} {'max':>8s}"
+          f"  ms, goal {GOAL_MS:.0f} ms")
     slow = []
     for name, demo in demos.items():
         state = demo.example_state()
         demo.exercise(state)  # warm-up
+        firsts = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            view = demo.build(*state)
+            view.update(**demo.settings()[0])
+            view.png()
+            firsts.append(1000 * (time.perf_counter() - start))
         timings = demo.exercise(state, repeats=args.repeats)
         ms = [1000 * t.total for t in timings]
-        draw = statistics.median(1000 * t.draw for t in timings)
+        update = statistics.median(1000 * t.update for t in timings)
         median = statistics.median(ms)
         verdict = "ok" if median <= GOAL_MS else "SLOW"
         if median > GOAL_MS:
             slow.append(name)
-        print(f"{name:42s} {len(ms) // args.repeats:8d} {draw:8.1f} {median:8.1f} {percentile(ms, 0.9):8.1f} "
-              f"{max(ms):8.1f}  {verdict}", flush=True)
+        print(f"{name:42s} {len(ms) // args.repeats:8d} {statistics.median(firsts):8.1f} {update:8.1f} {median:8.1f} "
+              f"{percentile(ms, 0.9):8.1f} {max(ms):8.1f}  {verdict}", flush=True)
     if slow:
         print(f"median over {GOAL_MS:.0f} ms: {', '.join(slow)}")
     return 1 if slow else 0

@@ -10,7 +10,7 @@ import torch
 from matplotlib.ticker import FuncFormatter, LogFormatterMathtext, MaxNLocator, NullLocator
 
 __all__ = ["grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
-           "plot_digits", "plot_loss", "plot_matrix", "sparse_ticks"]
+           "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "sparse_ticks"]
 
 
 def _points(x, width: int, who: str) -> np.ndarray:
@@ -110,14 +110,26 @@ def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None
     return fig
 
 
-def plot_digits(x, nrow: int = 8, ax=None, title=None):
-    """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1]."""
+def digit_grid(x, nrow: int = 8) -> np.ndarray:
+    """The picture ``plot_digits`` shows: rows of ``x`` (B, 64) as 8x8 digits, column by column, ``nrow``
+    to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark); shape (9 nrow - 1, 9 ncol - 1).
+
+    >>> digit_grid(torch.zeros(3, 64), nrow=2).shape  # 2 rows, 2 columns (one place left white)
+    (17, 17)
+    """
     x = torch.as_tensor(_points(x, 64, "plot_digits")).clamp(0, 1).reshape(-1, 8, 8)
     ncol = -(-len(x) // nrow)
     canvas = np.ones((nrow * 9 - 1, ncol * 9 - 1))
     for k, img in enumerate(x.numpy()):
         r, c = k % nrow, k // nrow
         canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = 1 - img
+    return canvas
+
+
+def plot_digits(x, nrow: int = 8, ax=None, title=None):
+    """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1] (``digit_grid``)."""
+    canvas = digit_grid(x, nrow)
+    nrow, ncol = (len(canvas) + 1) // 9, (canvas.shape[1] + 1) // 9
     fig, ax = _axes(ax, figsize=(ncol * 0.45 + 0.5, nrow * 0.45 + 0.5))
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
     ax.set(title=title, xticks=[], yticks=[])
@@ -159,13 +171,14 @@ def _decade_label(value, _position=None) -> str:
 def sparse_ticks(fig, nbins: int = 5):
     r"""Fewer and cheaper ticks on every axes of ``fig``, for figures a slider redraws; returns ``fig``.
 
-    A redraw builds a new figure, and there each tick costs new artists and a text layout that no
-    cache remembers. Linear axes get at most ``nbins`` intervals (matplotlib's default gives up to
-    9-11 ticks): 15-25% of a redraw on the 2-core machine (change_of_variables.LINEAR_MAP 375 ->
-    325 ms, nice.TRAINING 321 -> 274 ms). Log axes lose their minor ticks and label decades as plain
-    text (10⁻²): matplotlib's mathtext parses each $10^{-2}$ anew in every new figure (its cache
-    lives in the figure's renderer), ~17 ms a label, 12 labels in jacobians.LOCAL_AREA (445 ->
-    326 ms with both changes). Ticks and labels set by hand (``set_xticks``) stay as they are.
+    Each tick costs artists and a text layout whenever a figure is rendered in full: a still
+    picture, a slider demo's first appearance and each ``View.restage``. Linear axes get at most
+    ``nbins`` intervals (matplotlib's default gives up to 9-11 ticks), which saved 15-25% of a full
+    render on the 2-core machine (change_of_variables.LINEAR_MAP 375 -> 325 ms, nice.TRAINING
+    321 -> 274 ms). Log axes lose their minor ticks and label decades as plain text (10⁻²):
+    matplotlib's mathtext parses each $10^{-2}$ anew in every new figure (its cache lives in the
+    figure's renderer), ~17 ms a label, 12 labels in jacobians.LOCAL_AREA (445 -> 326 ms with both
+    changes). Ticks and labels set by hand (``set_xticks``) stay as they are.
 
     >>> fig, ax = plt.subplots()
     >>> _ = ax.loglog([0.01, 1.0], [1.0, 100.0])

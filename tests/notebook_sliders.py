@@ -192,25 +192,30 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
 
 
 def fixture_notebook(path: Path, broken: bool = False) -> Path:
-    r"""Write a small notebook with one Demo (two sliders, defined in the notebook) to ``path``. With
-    ``broken=True`` its draw raises ``ZeroDivisionError`` once the slope slider leaves 1: a slider
+    r"""Write a small notebook with one Demo (a View with two sliders, defined in the notebook) to ``path``.
+    With ``broken=True`` its update raises ``ZeroDivisionError`` once the slope slider leaves 1: a slider
     callback that breaks only when a student moves it (the first render is fine)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.cells = [
         nbformat.v4.new_markdown_cell("# A slider fixture for the tests"),
         nbformat.v4.new_code_cell(
-            "import ipywidgets\nimport matplotlib.pyplot as plt\nfrom flowlib.demos import Demo\n\n"
-            "def draw_line(xs, *, slope, color):\n"
-            + ("    if slope != 1.0:\n        1 / 0\n" if broken else "")
-            + "    fig, ax = plt.subplots(figsize=(3, 2))\n"
-            "    ax.plot(xs, [slope * x for x in xs], color=color)\n"
-            "    ax.set_ylim(-5, 5)\n"
-            "    return fig\n\n"
+            "import ipywidgets\nfrom flowlib.demos import Demo, View\n\n"
+            "class LineView(View):\n"
+            "    def __init__(self, xs):\n"
+            "        self.xs = xs\n"
+            "        self.fig = self.figure(figsize=(3, 2))\n"
+            "        ax = self.fig.add_subplot()\n"
+            "        ax.set(xlim=(-2, 2), ylim=(-5, 5))\n"
+            "        self.line = self.dynamic(ax.plot([], [])[0])\n\n"
+            "    def update(self, slope=1.0, color='C0'):\n"
+            + ("        if slope != 1.0:\n            1 / 0\n" if broken else "")
+            + "        self.line.set_data(self.xs, [slope * x for x in self.xs])\n"
+            "        self.line.set_color(color)\n\n"
             "def line_sliders():\n"
             "    return {'slope': ipywidgets.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.25, description='slope'),\n"
             "            'color': ipywidgets.Dropdown(options=['C0', 'C1'], description='color')}\n\n"
-            "LINE = Demo(draw_line, line_sliders)"),
+            "LINE = Demo(LineView, line_sliders)"),
         nbformat.v4.new_code_cell("LINE.show([-2.0, 0.0, 2.0])"),
     ]
     nbformat.write(nb, path)

@@ -140,9 +140,22 @@ def test_linear_map_draw_explains_flips_and_singular_matrices():
     for setting, words in (({"a": 0.0, "b": 1.0, "c": 1.0, "d": 0.0}, "orientation flipped"),
                            ({"a": 1.0, "b": 2.0, "c": 0.5, "d": 1.0}, "no density"),
                            ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}, "W = A⁻¹ does not exist")):
-        fig = cov.draw_linear_map(*state, **setting)
-        assert words in _texts(fig)
+        fig = cov.LINEAR_MAP.draw(*state, **setting)
+        assert words in _shown_texts(fig)
         plt.close(fig)
+    # the messages are the view's texts, hidden where they do not apply
+    fig = cov.LINEAR_MAP.draw(*state)
+    shown = _shown_texts(fig)
+    assert not any(words in shown for words in ("orientation flipped", "no density", "does not exist", "nearly singular"))
+    plt.close(fig)
+    fig = cov.LINEAR_MAP.draw(*state, a=1.0, b=0.9, c=1.1, d=1.0)
+    assert "nearly singular" in _shown_texts(fig) and "no density" not in _shown_texts(fig)
+    plt.close(fig)
+
+
+def _shown_texts(fig) -> str:
+    """The visible texts of a figure, joined (a view keeps its message boxes, hidden, where they do not apply)."""
+    return "\n".join(t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_visible())
 
 
 # --------------------------------------------------------------------------- Bend, learning
@@ -167,7 +180,7 @@ def test_bend_log_det_and_density():
 def test_learning_draw_clamps_the_step():
     state = cov.LEARNING.example_state()
     for step in (-5, 0, cov.FIT_STEPS, cov.FIT_STEPS + 50):
-        fig = cov.draw_learning(*state, step=step)
+        fig = cov.LEARNING.draw(*state, step=step)
         assert f"step {min(max(step, 0), cov.FIT_STEPS)}:" in _texts(fig)
         plt.close(fig)
 
@@ -200,10 +213,9 @@ def test_image_area_ratio_converges_to_det_like_eps_squared():
 
 
 def test_local_area_draw_never_raises_on_a_degenerate_size():
-    for eps in (0.0, -1.0):
-        fig = jac.draw_local_area(eps=eps)
+    for eps in (0.0, -1.0, float("nan")):
+        fig = jac.LOCAL_AREA.draw(eps=eps)
         assert "ε must be positive" in _texts(fig)
-        plt.close(fig)
 
 
 def test_made_layers_are_triangular_and_not_the_identity():
@@ -224,9 +236,9 @@ def test_made_layers_are_triangular_and_not_the_identity():
 
 def test_triangular_draw_handles_a_state_without_that_layer():
     state = jac.TRIANGULAR.example_state()
-    fig = jac.draw_triangular({"MAF": state[0]["MAF"]}, layer="IAF", point=99)
+    fig = jac.TRIANGULAR.draw({"MAF": state[0]["MAF"]}, layer="IAF", point=99)
     assert "no Jacobians for 'IAF'" in _texts(fig)
-    plt.close(fig)
-    fig = jac.draw_triangular(*state, layer="MAF", point=99)  # the point is clamped to the last one
+    fig = jac.TRIANGULAR.draw(*state, layer="MAF", point=99)  # the point is clamped to the last one
     assert "at point 7" in _texts(fig) and "lower triangular" in _texts(fig)
-    plt.close(fig)
+    fig = jac.TRIANGULAR.draw(*state, layer="RealNVP stack")
+    assert "not triangular" in _texts(fig) and "lower triangular" not in _texts(fig)

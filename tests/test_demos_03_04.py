@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from matplotlib.text import Text
 
 from flowlib import AdditiveCoupling, AffineCoupling, Flow, StandardNormal, check_layer, fit, make_nice, make_realnvp
-from flowlib.demos.nice import FixedAffine, Snapshots, draw_training, standardized
-from flowlib.demos.realnvp import affine_coupling_2d, image_area, layer_steps, propagation_values, square_boundary
+from flowlib.demos.nice import FixedAffine, Snapshots, TrainingView, standardized
+from flowlib.demos.realnvp import (
+    LayersView,
+    PropagationView,
+    VolumeView,
+    affine_coupling_2d,
+    image_area,
+    layer_steps,
+    propagation_values,
+    square_boundary,
+)
 
 
 def _moved(layer, seed=0, std=0.4):
@@ -105,14 +115,19 @@ def test_snapshots_reject_bad_arguments():
         Snapshots(flow, torch.zeros(3, 3))
 
 
-def test_draw_training_shows_the_nearest_snapshot():
+def test_training_view_shows_the_nearest_snapshot():
     flow = make_nice(2, layers=2, hidden=(4,))
     recorder = Snapshots(flow, torch.zeros(5, 2), every=50, n=8)
     for done in (50, 100):
         recorder.record(done, flow)
-    fig = draw_training(recorder.snapshots, torch.zeros(10, 2), [1.0] * 100, step=70)
-    assert "after 50 steps" in fig.axes[0].get_title()
-    plt.close(fig)
+    view = TrainingView(recorder.snapshots, torch.zeros(10, 2), [1.0] * 100)
+    view.update(step=70)
+    assert view.fig.axes[0].get_title() == "density p_θ(x) after 50 steps"
+    assert len(view.progress.get_xdata()) == 50  # the loss drawn up to the snapshot shown
+    view.update(step=100)
+    assert view.fig.axes[0].get_title() == "density p_θ(x) after 100 steps"
+    with pytest.raises(ValueError, match="at least one snapshot"):
+        TrainingView([], torch.zeros(10, 2), [1.0])
 
 
 # --- flowlib.demos.realnvp ------------------------------------------------------------------
@@ -170,3 +185,61 @@ def test_layer_steps_end_at_the_flows_output():
         grid_in, grid_out = (torch.as_tensor(g).reshape(-1, 2) for g in (grids[0], grids[-1]))
         assert torch.allclose(grid_out, flow(grid_in)[0], atol=1e-5)
     assert names[0] == "z ~ N(0, I)" and "AffineCoupling" in names[1]
+
+
+def _shown(view) -> set[str]:
+    return {text.get_text() for text in view.fig.findobj(Text) if text.get_visible()}
+
+
+def _number(value) -> str:  # as the figure writes a number: two decimals, a sign, U+2212 for minus
+    return f"{float(value):+.2f}".replace("-", "−")
+
+
+@pytest.mark.parametrize("parity", [0, 1])
+def test_propagation_view_shows_the_layers_own_numbers(parity):
+    layer = _moved(AffineCoupling(2, hidden=(16,), parity=parity))
+    view = PropagationView(layer)
+    for z1, z2 in [(0.7, -1.3), (-2.0, 2.5)]:
+        view.update(z1=z1, z2=z2)
+        v = propagation_values(layer, [z1, z2])
+        k, c = int(v["kept"][0]), int(v["changed"][0])
+        expected = [v["z"][k], v["z"][c], v["x"][c], v["alpha"][0], v["mu"][0], v["alpha"][0].exp(),
+                    v["scaled"][0], v["alpha_inv"][0], v["mu_inv"][0], (-v["alpha_inv"][0]).exp(), v["shifted"][0]]
+        shown = _shown(view)
+        assert {_number(value) for value in expected} <= shown
+        assert f"{float(v['alpha'][0].exp()):.3f}" in shown  # (c)'s title
+    # the boxes are named after the layer's mask, 1-based as on the slides
+    assert f"z{'₁₂'[k]} = " in shown and f"x{'₁₂'[c]} = " in shown
+    assert _number(0.7) not in shown  # nothing left of the first setting
+    with pytest.raises(TypeError, match="AffineCoupling"):
+        PropagationView(AdditiveCoupling(2))
+    with pytest.raises(ValueError, match="2-D"):
+        PropagationView(AffineCoupling(3))
+
+
+def test_volume_view_shows_both_areas_and_the_remark_only_when_alpha_varies():
+    view = VolumeView()
+    view.update(alpha=0.3, slope=0.0)
+    measured, predicted = image_area(0.3, 0.0)
+    shown = _shown(view)
+    assert {f"{measured:.3f}", f"{predicted:.3f}", "+0.30", "+0.00"} <= shown
+    assert not any("α varies" in text for text in shown)
+    view.update(alpha=-0.4, slope=0.5)
+    shown = _shown(view)
+    assert f"{image_area(-0.4, 0.5)[0]:.3f}" in shown and "−0.40" in shown
+    assert any("α varies" in text for text in shown)
+
+
+def test_layers_view_shows_the_chosen_step():
+    flow = Flow(StandardNormal(2), [_moved(AffineCoupling(2, hidden=(8,), parity=k % 2), seed=k) for k in range(2)])
+    samples, grids, names = layer_steps(flow, torch.randn(20, 2, generator=torch.Generator().manual_seed(0)),
+                                        lines=3, points=5)
+    view = LayersView(samples, grids, names, torch.zeros(5, 2))
+    view.update(step=1)
+    assert view.title.get_text() == f"step 1 of 2: {names[1]}"
+    assert np.array_equal(view.points.get_offsets(), samples[1])
+    assert all(np.array_equal(drawn, line) for drawn, line in zip(view.lines.get_segments(), grids[1]))
+    view.update(step=9)  # past the end: the last step
+    assert view.title.get_text().startswith("step 2 of 2")
+    with pytest.raises(ValueError, match="one per step"):
+        LayersView(samples, grids[:-1], names, torch.zeros(5, 2))

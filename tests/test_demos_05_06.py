@@ -15,12 +15,13 @@ import pytest
 import torch
 
 from flowlib import IAF, MADE, MAF, TARGETS, grid_points, made_masks, make_iaf, make_maf, target_log_prob
-from flowlib.demos.iaf import TARGET_BOUNDS, draw_reverse_kl, log_normalizer
+from flowlib.demos.iaf import REVERSE_KL, TARGET_BOUNDS, ReverseKLView, log_normalizer
 from flowlib.demos.maf import (
+    RASTER_SAMPLING,
+    TRAINING,
+    RasterSamplingView,
     digit_mosaic,
     direction_times,
-    draw_raster_sampling,
-    draw_training,
     median_seconds,
     plot_direction_times,
     plot_made_masks,
@@ -157,17 +158,17 @@ def test_target_bounds_hold_nearly_all_the_mass():
 def test_drawing_helpers_edge_cases():
     states = torch.rand(65, 3, 64)
     for k in (-5, 0, 64, 100):  # clipped to 0..64
-        plt.close(draw_raster_sampling(states, k=k))
+        assert isinstance(RASTER_SAMPLING.draw(states, k=k), matplotlib.figure.Figure)
     with pytest.raises(ValueError, match="square images"):
-        draw_raster_sampling(torch.rand(11, 2, 10), k=3)
+        RasterSamplingView(torch.rand(11, 2, 10))
     fits = {name: [(0, torch.randn(50, 2))] for name in TARGETS}
-    plt.close(draw_reverse_kl(fits, target="wavy", index=99))
+    assert isinstance(REVERSE_KL.draw(fits, target="wavy", index=99), matplotlib.figure.Figure)
     with pytest.raises(ValueError, match="no fit for target"):
-        draw_reverse_kl({"ring": fits["ring"]}, target="banana")
+        ReverseKLView({"ring": fits["ring"]}).update(target="banana")
     with pytest.raises(ValueError, match="expected one of"):
-        draw_reverse_kl(fits, target="moons")
+        ReverseKLView(fits).update(target="moons")
     snapshots = [(1, torch.rand(10, 10).numpy(), torch.randn(20, 2))]
-    plt.close(draw_training(snapshots, torch.randn(30, 2), (-4, 4, -4, 4), index=7))
+    assert isinstance(TRAINING.draw(snapshots, torch.randn(30, 2), (-4, 4, -4, 4), index=7), matplotlib.figure.Figure)
 
 
 def test_plot_made_masks_and_digit_mosaic():

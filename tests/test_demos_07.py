@@ -11,7 +11,6 @@ import math
 from functools import partial
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -20,12 +19,11 @@ from flowlib.demos.distillation import (
     DISTILLATION,
     FIRST_MODE,
     GAP,
+    MODE_SEEKING,
     MODE_STD,
     Snapshots,
     bimodal_data,
     bimodal_log_prob,
-    draw_distillation,
-    draw_mode_seeking,
     gaussian_fits,
     network_passes,
 )
@@ -152,13 +150,11 @@ def test_gaussian_fits_bad_input():
 def test_draw_distillation_clips_the_index_and_handles_a_first_snapshot():
     state = DISTILLATION.example_state()
     for index in (-3, 0, 100):
-        fig = draw_distillation(*state, index=index)
+        fig = DISTILLATION.draw(*state, index=index)
         assert isinstance(fig, matplotlib.figure.Figure)
-        plt.close(fig)
 
 
 def test_draw_mode_seeking_over_the_slider_range():
     for gap in (0.0, 2.5, 7.0):
-        fig = draw_mode_seeking(gap)
+        fig = MODE_SEEKING.draw(gap=gap)
         assert len(fig.axes) == 2
-        plt.close(fig)

@@ -1,12 +1,14 @@
 r"""Layer 1 of the slider tests: without a kernel.
 
-Every ``Demo`` defined in a ``flowlib.demos.*`` module is drawn at every setting of
-``Demo.settings()`` (each slider's ends and middle, every dropdown option, the demo's ``special``
-settings) with its ``example_state()``; each draw must return a matplotlib Figure and raise nothing.
-The redraw goal is a median of 100 ms on the 2-core machine; the test fails at 10x that, so a real
-regression fails and a busy machine does not (``python benchmarks/redraw.py`` prints the table).
-``Demo.show`` must build an ``ipywidgets.interactive`` with exactly the declared sliders, whose
-callback draws a new Figure when a slider moves.
+Every ``Demo`` defined in a ``flowlib.demos.*`` module moves one view of its ``example_state()``
+through every setting of ``Demo.settings()`` (each slider's ends and middle, every dropdown option,
+the demo's ``special`` settings), as a student would; each update must raise nothing, and each image
+must equal, pixel for pixel, that of a view built afresh for the same setting (an update that leaves
+an artist behind fails). The redraw goal (update plus render to PNG) is a median of 100 ms on the
+2-core machine; the test fails at 10x that, so a real regression fails and a busy machine does not
+(``python benchmarks/redraw.py`` prints the table). ``Demo.show`` must build an
+``ipywidgets.interactive`` with exactly the declared sliders, whose callback displays a new image
+when a slider moves; ``Demo.draw`` must give a still Figure.
 
 Run just this layer: ``pytest tests/test_sliders_headless.py``.
 """
@@ -14,6 +16,7 @@ Run just this layer: ``pytest tests/test_sliders_headless.py``.
 from __future__ import annotations
 
 import inspect
+import io
 import pkgutil
 import statistics
 import sys
@@ -22,10 +25,11 @@ import time
 import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
+from IPython.display import Image
 from matplotlib.figure import Figure
 
 import flowlib.demos
-from flowlib.demos import Demo, DemoError, all_demos, render_png, slider_values
+from flowlib.demos import Demo, DemoError, View, all_demos, slider_values
 
 GOAL_MS = 100
 BOUND_MS = 10 * GOAL_MS  # the test's bound: 10x the goal
@@ -43,7 +47,7 @@ def _close_figures():
 
 def test_every_demo_module_defines_a_demo():
     modules = {name.split(".")[0] for name in DEMOS}
-    files = {info.name for info in pkgutil.iter_modules(flowlib.demos.__path__)}
+    files = {info.name for info in pkgutil.iter_modules(flowlib.demos.__path__)} - {"view"}  # view: the View base
     assert files <= modules, f"flowlib.demos modules without a module-level Demo: {sorted(files - modules)}"
 
 
@@ -59,35 +63,44 @@ def test_sliders_are_new_widgets_with_descriptions(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_example_state_is_quick_and_fits_draw(name):
+def test_example_state_is_quick_and_fits_the_view(name):
     demo = DEMOS[name]
     start = time.perf_counter()
     state = demo.example_state()
     seconds = time.perf_counter() - start
     assert isinstance(state, tuple), f"{name}: example_state() returned {type(state).__name__}, expected a tuple"
     assert seconds <= EXAMPLE_STATE_BOUND_S, f"{name}: example_state() took {seconds:.1f} s (goal 1 s)"
-    initial = demo.settings()[0]
+    assert isinstance(demo.view, type) and issubclass(demo.view, View), (
+        f"{name}: a notebook demo must be a View (built once, updated in place), got {demo.view!r}")
     try:
-        inspect.signature(demo.draw).bind(*state, **initial)
+        inspect.signature(demo.view).bind(*state)
+        inspect.signature(demo.view.update).bind(None, **demo.settings()[0])
     except TypeError as error:
-        pytest.fail(f"{name}: draw(*example_state(), **{initial}) does not fit draw's signature: {error}")
+        pytest.fail(f"{name}: example_state() or the sliders do not fit {demo.view.__name__}: {error}")
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_setting_draws_a_figure_quickly(name, capsys):
+def test_every_setting_redraws_quickly_and_as_a_fresh_view(name, capsys):
     demo = DEMOS[name]
     state = demo.example_state()
-    warm_up = demo.draw(*state, **demo.settings()[0])  # font cache, glyph cache and other first-call costs
-    render_png(warm_up)
-    plt.close(warm_up)
+    demo.exercise(state, compare=True)  # also the warm-up: font cache, glyph cache, first-call costs
     timings = demo.exercise(state)
-    draw_ms = 1000 * statistics.median(t.draw for t in timings)
+    update_ms = 1000 * statistics.median(t.update for t in timings)
     median_ms = 1000 * statistics.median(t.total for t in timings)
     with capsys.disabled():
-        print(f"\nheadless redraw {name:40s} {len(timings):3d} settings, median draw {draw_ms:6.1f} ms, "
-              f"draw+render {median_ms:6.1f} ms")
-    assert median_ms <= BOUND_MS, (f"{name}: median redraw (draw+render) {median_ms:.0f} ms, bound {BOUND_MS} ms "
+        print(f"\nheadless redraw {name:40s} {len(timings):3d} settings, median update {update_ms:6.1f} ms, "
+              f"update+render {median_ms:6.1f} ms")
+    assert median_ms <= BOUND_MS, (f"{name}: median redraw (update+render) {median_ms:.0f} ms, bound {BOUND_MS} ms "
                                    f"(goal {GOAL_MS} ms)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_draw_gives_a_still_figure(name):
+    demo = DEMOS[name]
+    fig = demo.draw(*demo.example_state())
+    assert isinstance(fig, Figure)
+    assert not any(artist.get_animated() for artist in fig.findobj()), f"{name}: a still figure must draw every artist"
+    fig.savefig(io.BytesIO(), format="png")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -100,13 +113,13 @@ def test_show_builds_the_declared_interactive(name):
     assert [control.description for control in widget.kwargs_widgets] == [w.description for w in declared.values()]
     if ipywidgets.__version__.startswith("7."):  # ipywidgets 7 (Colab) draws first when displayed, 8 when built
         widget.update()
-    assert isinstance(widget.result, Figure), f"{name}: the first draw gave {widget.result!r}, expected a Figure"
+    assert isinstance(widget.result, Image), f"{name}: the first draw gave {widget.result!r}, expected an Image"
     move_each_slider(name, widget)
     widget.close()
 
 
 def move_each_slider(name: str, widget: ipywidgets.interactive) -> None:
-    """Set each slider of ``widget`` to another of its values and back: each move must draw a new Figure."""
+    """Set each slider of ``widget`` to another of its values and back: each move must display a new image."""
     for control in widget.kwargs_widgets:
         initial = control.value
         other = next((v for v in slider_values(control) if repr(v) != repr(initial)), None)
@@ -114,18 +127,26 @@ def move_each_slider(name: str, widget: ipywidgets.interactive) -> None:
             continue
         before = widget.result
         control.value = other
-        assert isinstance(widget.result, Figure) and widget.result is not before, (
-            f"{name}: setting {control._kwarg}={other!r} did not draw a new Figure (got {widget.result!r}); "
+        assert isinstance(widget.result, Image) and widget.result is not before, (
+            f"{name}: setting {control._kwarg}={other!r} did not display a new image (got {widget.result!r}); "
             "outside a kernel, interactive only logs the callback's exception")
         control.value = initial
 
 
 # The harness itself, on demos defined here: what makes the tests above fail.
 
-def _draw_line(xs, *, slope, kind="line"):
-    fig, ax = plt.subplots(figsize=(2, 2))
-    ax.plot(xs, [slope * x for x in xs])
-    return fig
+class _Line(View):
+    def __init__(self, xs):
+        self.fig = self.figure(figsize=(2, 2))
+        ax = self.fig.add_subplot()
+        ax.set(xlim=(0, 1), ylim=(-2, 2))
+        self.xs = xs
+        self.line = self.dynamic(ax.plot([], [])[0])
+
+    def update(self, slope=1.0, kind="line"):
+        self.line.set_data(self.xs, [slope * x for x in self.xs])
+        self.line.set_linestyle("-" if kind == "line" else "none")
+        self.line.set_marker("" if kind == "line" else "o")
 
 
 def _line_sliders():
@@ -134,32 +155,83 @@ def _line_sliders():
 
 
 def test_settings_cover_ends_middle_options_and_special():
-    demo = Demo(_draw_line, _line_sliders, special=({"slope": 0.5},), example_state=lambda: ([0.0, 1.0],))
+    demo = Demo(_Line, _line_sliders, special=({"slope": 0.5},), example_state=lambda: ([0.0, 1.0],))
     assert demo.settings() == [
         {"slope": 1.0, "kind": "line"}, {"slope": -2.0, "kind": "line"}, {"slope": 2.0, "kind": "line"},
         {"slope": 0.0, "kind": "line"}, {"slope": 1.0, "kind": "dot"}, {"slope": 0.5, "kind": "line"}]
-    assert len(demo.exercise()) == 6
+    assert len(demo.exercise(compare=True)) == 6
 
 
 def test_broken_slider_callback_fails_headless():
-    def broken(xs, *, slope, kind="line"):  # fine at the first render, raises once slope moves
-        if slope != 1.0:
-            raise ZeroDivisionError("broken on purpose")
-        return _draw_line(xs, slope=slope)
+    class Broken(_Line):  # fine at the first render, raises once slope moves
+        def update(self, slope=1.0, kind="line"):
+            if slope != 1.0:
+                raise ZeroDivisionError("broken on purpose")
+            super().update(slope, kind)
 
-    demo = Demo(broken, _line_sliders, example_state=lambda: ([0.0, 1.0],))
+    demo = Demo(Broken, _line_sliders, example_state=lambda: ([0.0, 1.0],))
     with pytest.raises(DemoError, match=r"'slope': -2.0.*ZeroDivisionError"):
         demo.exercise()
     widget = demo.show([0.0, 1.0])
-    with pytest.raises(AssertionError, match="slope=-2.0 did not draw a new Figure"):
+    with pytest.raises(AssertionError, match="slope=-2.0 did not display a new image"):
         move_each_slider("broken", widget)  # raises inside the widget: only logged
     widget.close()
+
+
+def test_an_update_that_leaves_an_artist_behind_fails():
+    class Stale(_Line):  # draws a point per move and never removes the old ones
+        def update(self, slope=1.0, kind="line"):
+            super().update(slope, kind)
+            self.dynamic(self.fig.axes[0].plot([0.5], [slope / 2], "o")[0])
+
+    demo = Demo(Stale, _line_sliders, example_state=lambda: ([0.0, 1.0],))
+    assert demo.exercise()  # nothing raises: only the comparison catches it
+    with pytest.raises(DemoError, match="differs from a fresh view's"):
+        demo.exercise(compare=True)
+
+
+def test_an_update_that_changes_the_stage_must_restage():
+    class Zoom(_Line):  # new limits at every move: part of the stage
+        def update(self, slope=1.0, kind="line"):
+            super().update(slope, kind)
+            self.fig.axes[0].set_ylim(-abs(slope) - 1, abs(slope) + 1)
+
+    class Restaged(Zoom):
+        def update(self, slope=1.0, kind="line"):
+            super().update(slope, kind)
+            self.restage(abs(slope))  # one kept stage per |slope|
+
+    with pytest.raises(DemoError, match="without restage"):
+        Demo(Zoom, _line_sliders, example_state=lambda: ([0.0, 1.0],)).exercise(compare=True)
+    assert len(Demo(Restaged, _line_sliders, example_state=lambda: ([0.0, 1.0],)).exercise(compare=True)) == 5
+
+
+def _draw_line(xs, *, slope, kind="line"):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot(xs, [slope * x for x in xs])
+    return fig
+
+
+def test_a_plain_drawing_function_still_works():
+    demo = Demo(_draw_line, _line_sliders, example_state=lambda: ([0.0, 1.0],))
+    assert len(demo.exercise(compare=True)) == 5
+    assert isinstance(demo.draw([0.0, 1.0], slope=2.0), Figure)
+    assert plt.get_fignums() == [], "a plain function's figures must leave pyplot (or the inline backend shows them twice)"
 
 
 def test_draw_returning_no_figure_fails():
     demo = Demo(lambda xs, *, slope, kind: None, _line_sliders, example_state=lambda: ([0.0],))
     with pytest.raises(DemoError, match="returned NoneType, expected a matplotlib Figure"):
         demo.exercise()
+
+
+def test_building_a_view_that_raises_names_the_demo():
+    class Unbuildable(_Line):
+        def __init__(self, xs):
+            raise ValueError("expected xs of shape (B,)")
+
+    with pytest.raises(DemoError, match=r"building the view raised ValueError\('expected xs of shape"):
+        Demo(Unbuildable, _line_sliders, example_state=lambda: ([0.0],)).exercise()
 
 
 def test_special_naming_no_slider_fails():

@@ -92,7 +92,7 @@ def test_fixture_sliders_redraw_in_kernel(tmp_path):
     """The harness itself: a working demo passes, every slider counted as changing the image."""
     report = run_in_kernel(fixture_notebook(tmp_path / "fixture.ipynb"))
     assert report.problems == []
-    assert report.demos == ["draw_line"]
+    assert report.demos == ["LineView"]
     # timed: the settings that move one slider away from the last one (slope -2, 2, 0); the next,
     # color C1, also moves slope back to 1 and is not a single redraw
     assert len(report.redraw_seconds) == 3

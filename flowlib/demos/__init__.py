@@ -20,6 +20,7 @@ For the tests (``tests/test_sliders_*.py``) and ``benchmarks/redraw.py``:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -59,12 +60,14 @@ class _Redrawn(View):
         self._draw, self._state = draw, state
 
     def update(self, **values) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         fig = self._draw(*self._state, **values)
         _close(fig)  # out of pyplot: the inline backend must not show it again at the end of the cell
         if not isinstance(fig, Figure):
             raise DemoError(f"returned {type(fig).__name__}, expected a matplotlib Figure")
+        FigureCanvasAgg(fig)  # closing left it a bare FigureCanvasBase, which cannot blit
         self.fig = fig
         self.restage()
 
@@ -133,7 +136,8 @@ class Demo:
         view = self.build(*state)
 
         def redraw(**values):
-            view.update(**values)
+            with _one_thread():
+                view.update(**values)
             image = Image(data=view.png(), format="png")
             display(image)  # into the interactive's output area
             return image
@@ -210,7 +214,8 @@ class Demo:
 
     def _update(self, view: View, setting: dict) -> None:
         try:
-            view.update(**setting)
+            with _one_thread():
+                view.update(**setting)
         except Exception as error:
             raise DemoError(f"{demo_name(self)}: update(**{setting}) raised {error!r}") from error
 
@@ -278,6 +283,21 @@ def demo_name(demo: Demo) -> str:
 def shown() -> list[tuple[str, Demo, object]]:
     r"""``(name, demo, widget)`` for every widget ``Demo.show`` built in this process, oldest first."""
     return [(demo_name(demo), demo, widget) for demo, widget in _SHOWN]
+
+
+@contextlib.contextmanager
+def _one_thread():
+    r"""torch on one thread while a view updates. An update's tensors are tiny (a few thousand points),
+    and on a busy machine torch's worker threads spin-wait for a core: a (2304, 2) @ (2, 2) product
+    took 30-45 ms with 2 threads on the loaded 2-core machine, BEND_MAP's update 32 ms against 4 ms."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _close(fig) -> None:

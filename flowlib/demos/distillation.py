@@ -4,15 +4,16 @@ r"""Notebook 07 (the best of both worlds): probability density distillation, mod
   ``module``: every MADE (MAF, IAF) and every coupling network (NICE's m_θ, RealNVP's (μ_θ, α_θ)).
   The slides' cost unit, for the series table (``flowlib.demos.maf.record_made_passes`` sees MADEs only).
 - ``Snapshots``: a ``distil`` callback keeping the student's samples of one fixed latent batch.
-- ``DISTILLATION``: slider over those snapshots, the student's samples on the teacher's density,
-  and the loss so far.
+- ``DISTILLATION`` (``DistillationView``): slider over those snapshots, the student's samples on the
+  teacher's density, and the loss so far.
 - A bimodal target for the mode-seeking experiment: in x₁ two equal Gaussians (std ``MODE_STD``) at
   ``FIRST_MODE`` and ``FIRST_MODE + gap``, in x₂ an independent N(0, ``MODE_STD``²)
   (``bimodal_log_prob``, ``bimodal_data``).
 - ``gaussian_fits(gap)``: the best single Gaussian q = N(μ, σ²) for x₁'s mixture p by forward
   KL(p ‖ q) and by reverse KL(q ‖ p), both by quadrature on a (μ, σ) grid, with every local
   minimum of the reverse KL.
-- ``MODE_SEEKING``: slider ``gap``: the mixture, both fits, and the reverse-KL landscape.
+- ``MODE_SEEKING`` (``ModeSeekingView``): slider ``gap``: the mixture, both fits, and the reverse-KL
+  landscape.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from __future__ import annotations
 import functools
 import math
 
+import contourpy
 import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.collections import LineCollection
+from matplotlib.legend import Legend
 from matplotlib.ticker import NullFormatter
 
 from .._validate import check_points
@@ -31,11 +34,11 @@ from ..autoregressive import IAF, MAF
 from ..nice import AdditiveCoupling
 from ..plotting import sparse_ticks
 from ..realnvp import AffineCoupling
-from . import Demo
+from . import Demo, View
 
-__all__ = ["network_passes", "SNAPSHOTS", "Snapshots", "draw_distillation", "DISTILLATION",
+__all__ = ["network_passes", "SNAPSHOTS", "Snapshots", "DistillationView", "DISTILLATION",
            "FIRST_MODE", "MODE_STD", "GAP", "bimodal_log_prob", "bimodal_data", "gaussian_fits",
-           "draw_mode_seeking", "MODE_SEEKING"]
+           "ModeSeekingView", "MODE_SEEKING"]
 
 
 def network_passes(module: torch.nn.Module, call) -> tuple[object, int]:
@@ -112,31 +115,47 @@ class Snapshots:
             self.record(done, student)
 
 
-def draw_distillation(snapshots, teacher_density, bounds, losses, index: int = SNAPSHOTS):
+class DistillationView(View):
     r"""The student during distillation: its samples on the teacher's density, and the loss so far.
 
-    ``snapshots``: list of ``(step, samples (m, 2))``; ``teacher_density``: (n, n) array of the
-    teacher's p(x) over ``bounds`` = (x0, x1, y0, y1), rows along x₂; ``losses``: the loss of every
-    step; ``index`` picks the snapshot (clipped to the list).
+    State: ``snapshots``, a list of ``(step, samples (m, 2))``; ``teacher_density``, an (n, n) array of
+    the teacher's p(x) over ``bounds`` = (x0, x1, y0, y1), rows along x₂; ``losses``, the loss of every
+    step. The slider's ``index`` picks the snapshot (clipped to the list).
     """
-    step, samples = snapshots[int(min(max(index, 0), len(snapshots) - 1))]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.4, 3.4), gridspec_kw={"width_ratios": [1, 1.25]})
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.3)  # fixed: tight_layout costs ~50 ms
-    ax1.imshow(np.asarray(teacher_density), origin="lower", extent=bounds, cmap="Greys", aspect="auto")
-    samples = np.asarray(samples)
-    ax1.scatter(samples[:, 0], samples[:, 1], s=2, color="C1", alpha=0.6, linewidths=0)
-    ax1.set(xlim=bounds[:2], ylim=bounds[2:], title=f"student samples, step {step}", xlabel="x₁", ylabel="x₂")
-    losses = np.asarray(losses, dtype=float)
-    steps = np.arange(1, len(losses) + 1)
-    ax2.plot(steps, losses, lw=0.6, color="0.75")
-    ax2.plot(steps[:step], losses[:step], lw=0.8, color="C1")
-    ax2.axhline(0, color="k", lw=0.6, ls=":")
-    top = float(np.nanmax(losses[: max(1, len(losses) // 20)])) if len(losses) else 1.0  # the first 5% of steps
-    ax2.set(ylim=(-0.05 * top, 1.05 * top), xlabel="step", ylabel="loss ≈ KL(q ‖ p) (nats)", title="distillation loss")
-    if step:
-        ax2.annotate(f"{losses[step - 1]:.3f}", (step, losses[step - 1]), xytext=(0, 12), textcoords="offset points",
-                     ha="center", fontsize=8, color="C1")
-    return sparse_ticks(fig)
+
+    def __init__(self, snapshots, teacher_density, bounds, losses):
+        if not len(snapshots):
+            raise ValueError("DistillationView: expected at least one snapshot (step, samples), got none")
+        self.snapshots = [(step, np.asarray(samples)) for step, samples in snapshots]
+        bounds = tuple(bounds)
+        self.losses = losses = np.asarray(losses, dtype=float)
+        self.fig = fig = self.figure(figsize=(8.4, 3.4))
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.3)  # fixed: tight_layout costs ~50 ms
+        ax1.imshow(np.asarray(teacher_density), origin="lower", extent=bounds, cmap="Greys", aspect="auto")
+        self.samples = self.dynamic(ax1.scatter(*self.snapshots[0][1][:, :2].T, s=2, color="C1", alpha=0.6, linewidths=0))
+        ax1.set(xlim=bounds[:2], ylim=bounds[2:], title=" ", xlabel="x₁", ylabel="x₂")
+        self.title = self.dynamic(ax1.title)
+        steps = np.arange(1, len(losses) + 1)
+        ax2.plot(steps, losses, lw=0.6, color="0.75")
+        self.progress = self.dynamic(ax2.plot([], [], lw=0.8, color="C1")[0])
+        ax2.axhline(0, color="k", lw=0.6, ls=":")
+        top = float(np.nanmax(losses[: max(1, len(losses) // 20)])) if len(losses) else 1.0  # the first 5% of steps
+        ax2.set(ylim=(-0.05 * top, 1.05 * top), xlabel="step", ylabel="loss ≈ KL(q ‖ p) (nats)", title="distillation loss")
+        self.value = self.dynamic(ax2.annotate("", (0, 0), xytext=(0, 12), textcoords="offset points", ha="center",
+                                               fontsize=8, color="C1"))
+        sparse_ticks(fig)
+
+    def update(self, index: int = SNAPSHOTS) -> None:
+        step, samples = self.snapshots[int(min(max(index, 0), len(self.snapshots) - 1))]
+        self.samples.set_offsets(samples[:, :2])
+        self.title.set_text(f"student samples, step {step}")
+        done = min(step, len(self.losses))
+        self.progress.set_data(np.arange(1, done + 1), self.losses[:done])
+        self.value.set_visible(done > 0)  # no loss yet before the first step
+        if done:
+            self.value.xy = (done, self.losses[done - 1])
+            self.value.set_text(f"{self.losses[done - 1]:.3f}")
 
 
 def _distillation_sliders():
@@ -151,7 +170,7 @@ def _distillation_example():
     return snaps, density, (-4.5, 4.5, -2.5, 5.5), losses
 
 
-DISTILLATION = Demo(draw_distillation, _distillation_sliders, special=({"index": 1},), example_state=_distillation_example)
+DISTILLATION = Demo(DistillationView, _distillation_sliders, special=({"index": 1},), example_state=_distillation_example)
 
 
 FIRST_MODE, MODE_STD = -2.0, 0.5  # the bimodal target: modes at FIRST_MODE and FIRST_MODE + gap, each of std MODE_STD
@@ -251,46 +270,90 @@ def gaussian_fits(gap: float = GAP) -> dict:
             "mu": _MU, "sigma": _SIGMA, "forward_kl": forward, "reverse_kl": reverse}
 
 
-def draw_mode_seeking(gap: float = GAP):
+class ModeSeekingView(View):
     r"""A two-mode p (x₁ of ``bimodal_log_prob``) and its best single Gaussians by forward and reverse KL.
 
     Left: p, the forward-KL fit (mass covering) and every local minimum of the reverse KL (mode
     seeking). Right: the reverse KL over the (μ, σ) grid, its local minima (orange), the forward fit
-    (blue star) and the start of training N(0, 1) (black circle).
+    (blue star) and the start of training N(0, 1) (black circle). No state; the slider is ``gap``
+    (0 to 8, as ``gaussian_fits``). The axes' limits are fixed over that whole range.
     """
-    fits = gaussian_fits(gap)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)  # fixed: tight_layout costs ~50 ms
-    x = np.linspace(-5.0, 8.0, 400)
-    p = np.exp(_log_p1(torch.from_numpy(x), float(gap)).numpy())
-    ax1.fill_between(x, p, color="0.85", label="p (two modes)")
 
-    def normal(mu, sigma):
-        return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
+    def __init__(self):
+        self.x = np.linspace(-5.0, 8.0, 400)
+        self.fits = {}  # gap -> gaussian_fits(gap): 5-15 ms each, and a student slides back and forth
+        self.fig = fig = self.figure(figsize=(9, 3.4))
+        self.ax1, ax2 = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)  # fixed: tight_layout costs ~50 ms
+        ax1 = self.ax1
+        self.p = self.dynamic(ax1.fill(self.x, 0 * self.x, facecolor="0.85", edgecolor="none", label="p (two modes)")[0])
+        self.forward = self.dynamic(ax1.plot([], [], color="C0", lw=1.5)[0])
+        self.best = self.dynamic(ax1.plot([], [], color="C1", lw=1.2, ls="-")[0])  # the lowest reverse-KL minimum
+        self.others = self.dynamic(ax1.plot([], [], color="C1", lw=1.2, ls="--")[0])  # the others, NaN-separated
+        # The legend has one row per minimum and their number changes with the gap (1 to 3 on the slider):
+        # one legend per number of rows, built at its first use, only the current one visible.
+        self.legends = {}
+        ax1.set(xlabel="x₁", ylabel="density", title=" ", xlim=(-5.65, 8.65), ylim=(0, 1.4))  # x: autoscaling's 5% margins
+        self.title = self.dynamic(ax1.title)
+        self.contours = self.dynamic(LineCollection([], colors="C1", linewidths=0.6, linestyles="solid"))
+        ax2.add_collection(self.contours, autolim=False)
+        self.minima = self.dynamic(ax2.plot([], [], "o", color="C1", ms=6)[0])
+        self.fit = self.dynamic(ax2.plot([], [], "*", color="C0", ms=11)[0])
+        ax2.plot(0.0, 1.0, "o", mfc="none", mec="k", ms=7)
+        # A log σ axis with plain tick labels (log axes' default 10^k labels go through slow mathtext).
+        ax2.set(yscale="log", xlabel="μ", ylabel="σ", title="reverse KL(q ‖ p) over (μ, σ)",
+                xlim=(_MU[0], _MU[-1]), ylim=(_SIGMA[0], _SIGMA[-1]))  # the grid, as contour() would set
+        ax2.set_yticks([0.25, 0.5, 1, 2, 4], labels=["0.25", "0.5", "1", "2", "4"])
+        ax2.yaxis.set_minor_formatter(NullFormatter())
+        sparse_ticks(fig)
 
-    mu_f, sigma_f = fits["forward"]
-    ax1.plot(x, normal(mu_f, sigma_f), color="C0", lw=1.5, label=f"forward KL: N({mu_f:.1f}, {sigma_f:.2f}²)")
-    for k, (mu_r, sigma_r, kl) in enumerate(fits["reverse"]):
-        ax1.plot(x, normal(mu_r, sigma_r), color="C1", lw=1.2, ls="-" if k == 0 else "--",
-                 label=f"reverse KL: N({mu_r:.1f}, {sigma_r:.2f}²), KL {kl:.2f}")
-    ax1.set(xlabel="x₁", ylabel="density", title=f"gap between the modes = {gap:g}", ylim=(0, 1.4))
-    ax1.legend(fontsize=7, loc="upper left")
-    levels = np.log(max(fits["reverse_kl"].min(), 1e-12) + np.geomspace(0.01, 20, 12))
-    log_kl = np.log(np.maximum(fits["reverse_kl"].T, 1e-12))  # the KL is 0 at best: no log of 0
-    ax2.contour(fits["mu"], fits["sigma"], log_kl, levels=levels, colors="C1", linewidths=0.6, linestyles="solid")
-    for mu_r, sigma_r, _ in fits["reverse"]:
-        ax2.plot(mu_r, sigma_r, "o", color="C1", ms=6)
-    ax2.plot(mu_f, sigma_f, "*", color="C0", ms=11)
-    ax2.plot(0.0, 1.0, "o", mfc="none", mec="k", ms=7)
-    # A log σ axis with plain tick labels (log axes' default 10^k labels go through slow mathtext).
-    ax2.set(yscale="log", xlabel="μ", ylabel="σ", title="reverse KL(q ‖ p) over (μ, σ)")
-    ax2.set_yticks([0.25, 0.5, 1, 2, 4], labels=["0.25", "0.5", "1", "2", "4"])
-    ax2.yaxis.set_minor_formatter(NullFormatter())
-    return sparse_ticks(fig)
+    def _normal(self, mu, sigma):
+        return np.exp(-0.5 * ((self.x - mu) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
+
+    def _legend(self, rows: int):
+        if rows not in self.legends:
+            handles = [self.p, self.forward, self.best, *[self.others] * (rows - 1)]
+            labels = ["p (two modes)", *[" "] * (len(handles) - 1)]  # the fits' labels: set in update
+            legend = Legend(self.ax1, handles, labels, fontsize=7, loc="upper left")
+            self.legends[rows] = self.dynamic(self.ax1.add_artist(legend))  # a child: still() draws it
+        return self.legends[rows]
+
+    def update(self, gap: float = GAP) -> None:
+        key = (type(gap), gap)  # True is not 1.0: gaussian_fits must still refuse it
+        if key not in self.fits:
+            self.fits[key] = gaussian_fits(gap)  # raises ValueError outside 0..8
+        fits = self.fits[key]
+        p = np.exp(_log_p1(torch.from_numpy(self.x), float(gap)).numpy())
+        self.p.set_xy(np.column_stack([np.r_[self.x, self.x[::-1]], np.r_[p, 0 * p]]))
+        mu_f, sigma_f = fits["forward"]
+        self.forward.set_data(self.x, self._normal(mu_f, sigma_f))
+        minima = fits["reverse"]
+        self.best.set_data(self.x, self._normal(*minima[0][:2]))
+        others = [np.r_[self._normal(mu, sigma), np.nan] for mu, sigma, _ in minima[1:]]
+        self.others.set_data(np.tile(np.r_[self.x, np.nan], len(others)), np.concatenate(others or [[]]))
+        for legend in self.legends.values():
+            legend.set_visible(False)
+        legend = self._legend(len(minima))
+        legend.set_visible(True)
+        labels = [f"forward KL: N({mu_f:.1f}, {sigma_f:.2f}²)",
+                  *(f"reverse KL: N({mu:.1f}, {sigma:.2f}²), KL {kl:.2f}" for mu, sigma, kl in minima)]
+        for text, label in zip(legend.texts[1:], labels):
+            text.set_text(label)
+        self.title.set_text(f"gap between the modes = {gap:g}")
+        # The reverse KL's contours, traced here (contourpy, as contour() does) into one dynamic collection.
+        reverse_kl = fits["reverse_kl"].T  # (σ, μ)
+        levels = np.log(max(reverse_kl.min(), 1e-12) + np.geomspace(0.01, 20, 12))
+        log_kl = np.log(np.maximum(reverse_kl, 1e-12))  # the KL is 0 at best: no log of 0
+        tracer = contourpy.contour_generator(fits["mu"], fits["sigma"], log_kl, name="mpl2014", corner_mask=True,
+                                             line_type=contourpy.LineType.SeparateCode)
+        # a closed contour's last point repeats its first: its points alone draw it closed
+        self.contours.set_segments([line for level in levels for line in tracer.lines(level)[0]])
+        self.minima.set_data([m[0] for m in minima], [m[1] for m in minima])
+        self.fit.set_data([mu_f], [sigma_f])
 
 
 def _mode_sliders():
     return {"gap": ipywidgets.FloatSlider(value=GAP, min=0.0, max=7.0, step=0.25, description="gap")}
 
 
-MODE_SEEKING = Demo(draw_mode_seeking, _mode_sliders, special=({"gap": 1.0}, {"gap": 2.0}))
+MODE_SEEKING = Demo(ModeSeekingView, _mode_sliders, special=({"gap": 1.0}, {"gap": 2.0}))

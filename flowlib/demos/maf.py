@@ -9,9 +9,10 @@ r"""Notebook 05 (MAF): counting MADE passes, timing both directions, and the not
 - ``median_seconds(fn)`` and ``direction_times(layer_class, dims)``: median wall times of forward
   (z ↦ x, sampling) and inverse (x ↦ z, density) as D grows, with the pass counts;
   ``plot_direction_times`` draws them on log-log axes (notebooks 05 and 06 both use them).
-- ``RASTER_SAMPLING``: slider k = the number of passes of a MAF layer's forward done so far; pass k
-  fixes coordinate k, so 8x8 digits appear pixel by pixel in raster order.
-- ``TRAINING``: slider over snapshots of a MAF trained on a 2-D toy (density and samples).
+- ``RASTER_SAMPLING`` (``RasterSamplingView``): slider k = the number of passes of a MAF layer's
+  forward done so far; pass k fixes coordinate k, so 8x8 digits appear pixel by pixel in raster order.
+- ``TRAINING`` (``TrainingView``): slider over snapshots of a MAF trained on a 2-D toy (density and
+  samples).
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ import statistics
 import time
 
 import ipywidgets
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..made import MADE
 from ..plotting import sparse_ticks
-from . import Demo
+from . import Demo, View
 
 __all__ = ["randomize", "plot_made_masks", "record_made_passes", "median_seconds", "direction_times", "plot_direction_times",
-           "raster_states", "digit_mosaic", "draw_raster_sampling", "RASTER_SAMPLING", "SNAPSHOTS", "draw_training", "TRAINING"]
+           "raster_states", "digit_mosaic", "RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView",
+           "TRAINING"]
 
 
 @torch.no_grad()
@@ -206,30 +210,44 @@ def digit_mosaic(images: torch.Tensor, side: int = 8, gap: int = 1) -> np.ndarra
     return out
 
 
-def draw_raster_sampling(states: torch.Tensor, k: int = 0):
-    r"""The sample of a MAF layer after ``k`` of its D sequential passes.
+class RasterSamplingView(View):
+    r"""The samples of a MAF layer after ``k`` of its D sequential passes.
 
-    ``states`` (D+1, n, D), as from ``raster_states``: after k passes the coordinates 1..k are final;
-    the others are drawn as not yet known (blue-grey), and coordinate k+1, the one the next pass
-    computes, is outlined. D must be a square (8x8 digits: D = 64).
+    State: ``states`` (D+1, n, D), as from ``raster_states``. After k passes the coordinates 1..k are
+    final; the others are drawn as not yet known (blue-grey), and coordinate k+1, the one the next
+    pass computes, is outlined. D must be a square (8x8 digits: D = 64).
     """
-    n_steps, _, dim = states.shape
-    side = int(round(dim ** 0.5))
-    if side * side != dim:
-        raise ValueError(f"draw_raster_sampling: states must hold square images (D = side²), got D={dim}")
-    k = int(min(max(k, 0), n_steps - 1))
-    known = states[k].clone()
-    known[:, k:] = float("nan")  # not yet fixed by a pass
-    fig, ax = plt.subplots(figsize=(1.0 * states.shape[1] + 0.6, 1.7))
-    cmap = plt.get_cmap("gray_r").with_extremes(bad="lightsteelblue")  # NaN = not computed yet
-    ax.imshow(digit_mosaic(known, side), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-    if k < dim:
-        row, col = divmod(k, side)
-        for i in range(states.shape[1]):
-            ax.add_patch(plt.Rectangle((i * (side + 1) + col - 0.5, row - 0.5), 1, 1, fill=False, ec="C3", lw=1.5))
-    ax.set(xticks=[], yticks=[], title=f"after {k} of {dim} passes: pixels 1..{k} final" if k else "before the first pass")
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.82)  # fixed margins: tight_layout is slow
-    return fig
+
+    def __init__(self, states: torch.Tensor):
+        n_steps, n, dim = states.shape
+        side = int(round(dim ** 0.5))
+        if side * side != dim:
+            raise ValueError(f"RasterSamplingView: states must hold square images (D = side²), got D={dim}")
+        self.side, self.dim = side, dim
+        # Every k's mosaic up front (65 small arrays for the notebook's 8 digits): a move only swaps them.
+        self.mosaics = []
+        for k in range(n_steps):
+            known = states[k].clone()
+            known[:, k:] = float("nan")  # not yet fixed by a pass
+            self.mosaics.append(digit_mosaic(known, side))
+        self.fig = self.figure(figsize=(1.0 * n + 0.6, 1.7))
+        ax = self.fig.subplots()
+        cmap = matplotlib.colormaps["gray_r"].with_extremes(bad="lightsteelblue")  # NaN = not computed yet
+        self.image = self.dynamic(ax.imshow(self.mosaics[0], cmap=cmap, vmin=0, vmax=1, interpolation="nearest"))
+        self.boxes = [self.dynamic(ax.add_patch(Rectangle((i * (side + 1) - 0.5, -0.5), 1, 1, fill=False, ec="C3", lw=1.5)))
+                      for i in range(n)]
+        ax.set(xticks=[], yticks=[], title=" ")
+        self.title = self.dynamic(ax.title)
+        self.fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.82)  # fixed margins: tight_layout is slow
+
+    def update(self, k: int = 0) -> None:
+        k = int(min(max(k, 0), len(self.mosaics) - 1))
+        self.image.set_data(self.mosaics[k])
+        row, col = divmod(k, self.side)
+        for i, box in enumerate(self.boxes):
+            box.set_xy((i * (self.side + 1) + col - 0.5, row - 0.5))
+            box.set_visible(k < self.dim)  # after the last pass nothing is left to compute
+        self.title.set_text(f"after {k} of {self.dim} passes: pixels 1..{k} final" if k else "before the first pass")
 
 
 def _raster_sliders():
@@ -241,31 +259,47 @@ def _raster_example():
     return (torch.rand(65, 8, 64, generator=g),)  # the notebook's size: 8 digits, 64 pixels, 0..64 passes
 
 
-RASTER_SAMPLING = Demo(draw_raster_sampling, _raster_sliders, special=({"k": 1}, {"k": 63}), example_state=_raster_example)
+RASTER_SAMPLING = Demo(RasterSamplingView, _raster_sliders, special=({"k": 1}, {"k": 63}), example_state=_raster_example)
 
 
 SNAPSHOTS = 20  # TRAINING's slider runs over snapshots 0..SNAPSHOTS (0 = after the first step)
 
 
-def draw_training(snapshots, data, bounds, index: int = 0):
+class TrainingView(View):
     r"""A MAF during training: its density p_θ(x) (left) and its samples over the data (right).
 
-    ``snapshots``: list of ``(step, density (n, n) array over bounds, samples (m, 2))``;
-    ``data`` (N, 2); ``bounds`` = (x0, x1, y0, y1); ``index`` picks the snapshot.
+    State: ``snapshots``, a list of ``(step, density (n, n) array over bounds, samples (m, 2))``;
+    ``data`` (N, 2); ``bounds`` = (x0, x1, y0, y1). The slider's ``index`` picks the snapshot
+    (clipped to the list).
     """
-    index = int(min(max(index, 0), len(snapshots) - 1))
-    step, density, samples = snapshots[index]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7, 3.4))
-    ax1.imshow(np.asarray(density), origin="lower", extent=bounds, cmap="viridis", aspect="auto")
-    ax1.set(title=f"density p_θ(x) after {step} steps", xlim=bounds[:2], ylim=bounds[2:])
-    data = torch.as_tensor(data).cpu().numpy()
-    samples = torch.as_tensor(samples).cpu().numpy()
-    ax2.scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
-    ax2.scatter(samples[:, 0], samples[:, 1], s=2, color="C1", linewidths=0, label="samples")
-    ax2.set(title="samples x = f_θ(z)", xlim=bounds[:2], ylim=bounds[2:], aspect="equal")
-    ax2.legend(loc="upper right", fontsize=7, markerscale=3)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.92, wspace=0.22)  # fixed: tight_layout is slow
-    return sparse_ticks(fig)
+
+    def __init__(self, snapshots, data, bounds):
+        if not len(snapshots):
+            raise ValueError("TrainingView: expected at least one snapshot (step, density, samples), got none")
+        # numpy once, not at every move
+        self.snapshots = [(step, np.asarray(density), torch.as_tensor(samples).detach().cpu().numpy())
+                          for step, density, samples in snapshots]
+        bounds = tuple(bounds)
+        data = torch.as_tensor(data).detach().cpu().numpy()
+        self.fig = fig = self.figure(figsize=(7, 3.4))
+        ax1, ax2 = fig.subplots(1, 2)
+        _, density, samples = self.snapshots[0]
+        self.image = self.dynamic(ax1.imshow(density, origin="lower", extent=bounds, cmap="viridis", aspect="auto"))
+        ax1.set(title=" ", xlim=bounds[:2], ylim=bounds[2:])
+        self.title = self.dynamic(ax1.title)
+        ax2.scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
+        self.samples = self.dynamic(ax2.scatter(samples[:, 0], samples[:, 1], s=2, color="C1", linewidths=0, label="samples"))
+        ax2.set(title="samples x = f_θ(z)", xlim=bounds[:2], ylim=bounds[2:], aspect="equal")
+        ax2.legend(loc="upper right", fontsize=7, markerscale=3)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.92, wspace=0.22)  # fixed: tight_layout is slow
+        sparse_ticks(fig)
+
+    def update(self, index: int = 0) -> None:
+        step, density, samples = self.snapshots[int(min(max(index, 0), len(self.snapshots) - 1))]
+        self.image.set_data(density)
+        self.image.set_clim(density.min(), density.max())  # each snapshot on its own colour scale
+        self.title.set_text(f"density p_θ(x) after {step} steps")
+        self.samples.set_offsets(samples)
 
 
 def _training_sliders():
@@ -279,4 +313,4 @@ def _training_example():
     return snaps, torch.randn(2000, 2, generator=g), (-4, 4, -4, 4)
 
 
-TRAINING = Demo(draw_training, _training_sliders, special=({"index": 1},), example_state=_training_example)
+TRAINING = Demo(TrainingView, _training_sliders, special=({"index": 1},), example_state=_training_example)

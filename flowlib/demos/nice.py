@@ -10,14 +10,14 @@ NICE and RealNVP runs match this one.
 - ``Snapshots``: a ``fit`` callback that records, every ``every`` steps, the model density on a
   grid and samples of a fixed latent batch; nothing is retrained when a slider moves.
 - ``TRAINING``: slider over those snapshots (density, samples over the data, the loss so far).
-- ``TEMPERATURE``: slider T for digits x = f_θ(T z) with one cached batch z ~ N(0, I), so that
-  z ~ N(0, T² I); the same z at every T, so the slider shows each digit change, not new digits.
+- ``TEMPERATURE`` (``TemperatureView``): slider T for digits x = f_θ(T z) with one cached batch
+  z ~ N(0, I), so that z ~ N(0, T² I); the same z at every T, so the slider shows each digit change,
+  not new digits.
 """
 
 from __future__ import annotations
 
 import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -25,12 +25,12 @@ from torch import nn
 from .._validate import check_points
 from ..flow import Flow
 from ..models import make_nice
-from ..plotting import grid_points, plot_digits, sparse_ticks
+from ..plotting import digit_grid, grid_points, plot_digits, sparse_ticks
 from . import Demo, View
 
 __all__ = ["TRAIN_STEPS", "TOY_LAYERS", "TOY_HIDDEN", "TOY_LR", "SNAPSHOT_EVERY", "BATCH_SIZE", "TOY_BOUNDS",
            "DIGITS_LAYERS", "DIGITS_HIDDEN", "DIGITS_STEPS", "DIGITS_BATCH", "DIGITS_LR",
-           "FixedAffine", "standardized", "Snapshots", "TrainingView", "TRAINING", "draw_temperature", "TEMPERATURE"]
+           "FixedAffine", "standardized", "Snapshots", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE"]
 
 TRAIN_STEPS = 1500  # the 2-D toys' training budget (notebooks 03 and 04): TRAINING's slider runs over it
 TOY_LAYERS, TOY_HIDDEN, TOY_LR = 4, (64, 64), 3e-3  # the 2-D toys' NICE and RealNVP (couplings, widths)
@@ -207,19 +207,33 @@ def _training_example():
 TRAINING = Demo(TrainingView, _training_sliders, special=({"step": SNAPSHOT_EVERY},), example_state=_training_example)
 
 
-@torch.no_grad()
-def draw_temperature(flow: Flow, z: torch.Tensor, temperature: float = 1.0):
+class TemperatureView(View):
     r"""Digits x = f_θ(T z) for a cached batch ``z`` ~ N(0, I) (B, 64): samples of z ~ N(0, T² I).
 
     T = 1 samples the model; T < 1 draws from the centre of p_Z (smoother, more typical digits, less
-    variety); T = 0 maps every z to f_θ(0).
+    variety); T = 0 maps every z to f_θ(0). State: ``flow`` (a 64-dimensional ``Flow``) and ``z``; each
+    move runs the flow forward once on the B latents (no training), as ``Flow.sample(temperature=T)`` does.
     """
-    t = float(temperature)
-    x = flow(t * z)[0]
-    fig = plot_digits(x, nrow=int(np.sqrt(len(x))) or 1)
-    ax = fig.axes[0]
-    ax.set_title(f"x = f_θ(T z), T = {t:.2f}", fontsize=9)
-    return fig
+
+    def __init__(self, flow: Flow, z: torch.Tensor):
+        self.flow, self.z = flow, z
+        self.nrow = int(np.sqrt(len(z))) or 1
+        ncol = -(-len(z) // self.nrow)
+        self.fig = self.figure(figsize=(ncol * 0.45 + 0.5, self.nrow * 0.45 + 0.5))  # the size plot_digits gives
+        ax = self.fig.add_subplot()
+        with torch.no_grad():
+            plot_digits(flow(z)[0], self.nrow, ax=ax)  # flow checks z's shape
+        self.image = self.dynamic(ax.images[-1])
+        for spine in ax.spines.values():  # the frame over the image's edges, as before
+            self.dynamic(spine)
+        ax.set_title(" ", fontsize=9)
+        self.title = self.dynamic(ax.title)
+
+    @torch.no_grad()
+    def update(self, temperature: float = 1.0) -> None:
+        t = float(temperature)
+        self.image.set_data(digit_grid(self.flow(t * self.z)[0], self.nrow))
+        self.title.set_text(f"x = f_θ(T z), T = {t:.2f}")
 
 
 def _temperature_sliders():
@@ -231,4 +245,4 @@ def _temperature_example():
     return flow, torch.randn(64, 64, generator=torch.Generator().manual_seed(1))
 
 
-TEMPERATURE = Demo(draw_temperature, _temperature_sliders, special=({"temperature": 0.7},), example_state=_temperature_example)
+TEMPERATURE = Demo(TemperatureView, _temperature_sliders, special=({"temperature": 0.7},), example_state=_temperature_example)

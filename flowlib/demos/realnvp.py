@@ -1,38 +1,45 @@
 r"""Notebook 04 (RealNVP): the affine coupling's volume change, its propagation figure, and the flow layer by layer.
 
-Slides "Real-NVP: Non-volume preserving extension of NICE". Three demos, each ``NAME.show(*state)``:
+Slides "Real-NVP: Non-volume preserving extension of NICE". Three demos, each ``NAME.show(*state)``,
+each a ``View`` (``flowlib.demos.view``: built once, a slider move changes only what depends on it):
 
-- ``VOLUME``: a hand-set 2-D affine coupling x₁ = z₁, x₂ = z₂ exp(α(z₁)) + μ(z₁) with
+- ``VOLUME`` (``VolumeView``): a hand-set 2-D affine coupling x₁ = z₁, x₂ = z₂ exp(α(z₁)) + μ(z₁) with
   α(z₁) = a + b z₁ (sliders a and b) maps the square R = [-1, 1]² to f(R); its area, measured with
   the shoelace formula, against ∫_R det J = ∫_R exp(α(z₁)) dz, which is exp(a) · area(R) when b = 0.
-- ``PROPAGATION``: the slides' figure of forward and inverse propagation, drawn from a real
-  ``AffineCoupling``: every box shows the value the layer computes (α_θ, μ_θ, exp(α_θ), x, z) for
-  the point z chosen with the sliders, and a third panel draws the same step in the plane (a small
-  box around z, stretched by exp(α_θ), then shifted by μ_θ).
-- ``LAYERS``: a trained flow layer by layer, ``[z, f₁(z), f₂(f₁(z)), …, x]``: samples coloured by
+- ``PROPAGATION`` (``PropagationView``): the slides' figure of forward and inverse propagation, drawn
+  from a real ``AffineCoupling``: every box shows the value the layer computes (α_θ, μ_θ, exp(α_θ), x,
+  z) for the point z chosen with the sliders, and a third panel draws the same step in the plane (a
+  small box around z, stretched by exp(α_θ), then shifted by μ_θ). The boxes, words and arrows are
+  drawn once; a move rewrites the numbers only.
+- ``LAYERS`` (``LayersView``): a trained flow layer by layer, ``[z, f₁(z), f₂(f₁(z)), …, x]``: samples coloured by
   the angle of their z, and the image of a square grid (``layer_steps`` precomputes both).
 """
 
 from __future__ import annotations
 
+import collections
 import math
 
 import ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.patches import Polygon
+from matplotlib.artist import Artist
+from matplotlib.collections import LineCollection
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import FancyBboxPatch, Polygon
+from matplotlib.path import Path
+from matplotlib.transforms import Affine2D, Bbox, ScaledTranslation
 
 from .._validate import check_points
 from ..models import make_realnvp
 from ..plotting import sparse_ticks
 from ..realnvp import AffineCoupling
-from . import Demo
+from . import Demo, View
 from .change_of_variables import shoelace_area
 from .nice import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 
-__all__ = ["REGION", "square_boundary", "affine_coupling_2d", "image_area", "draw_volume", "VOLUME",
-           "propagation_values", "draw_propagation", "PROPAGATION", "layer_steps", "draw_layers", "LAYERS"]
+__all__ = ["REGION", "square_boundary", "affine_coupling_2d", "image_area", "VolumeView", "VOLUME",
+           "propagation_values", "Z_RANGE", "PropagationView", "PROPAGATION", "layer_steps", "LayersView", "LAYERS"]
 
 REGION = (-1.0, 1.0, -1.0, 1.0)  # VOLUME's square R = [-1, 1]², area 4
 
@@ -62,10 +69,96 @@ def affine_coupling_2d(z: torch.Tensor, a: float, b: float) -> torch.Tensor:
     return torch.cat([z1, z2 * torch.exp(a + b * z1) + 0.6 * torch.sin(2 * z1)], 1)
 
 
-def _polygon(ax, vertices: np.ndarray, **style):
+def _polygon(ax, vertices: np.ndarray, **style) -> Polygon:
     # A filled polygon without ax.fill's data-limit update (a Bezier pass over every vertex, the
     # slowest part of these redraws): the callers set their limits themselves.
-    ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
+    return ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
+
+
+def _outside(ax, legend, artists) -> None:
+    r"""Clip ``artists`` to ``ax`` minus ``legend``'s box. They are dynamic, so painted over the stage,
+    legend included; in a figure drawn at once the legend lies on top of them (its frame 80% opaque)."""
+    renderer = ax.figure.canvas.get_renderer()
+    ax.apply_aspect()  # the axes' final position (aspect="equal" moves it), where the legend is placed
+    (x0, y0), (x1, y1) = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted()).get_points()
+    # the axes counter-clockwise, the legend clockwise: a hole for the nonzero fill rule of the clip
+    vertices = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0), (x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)]
+    codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY] * 2
+    for artist in artists:
+        artist.set_clip_path(Path(vertices, codes), ax.transAxes)
+
+
+def _number(value, fmt: str = "{:+.2f}") -> str:
+    # U+2212 for the minus sign: as wide as "+" (a hyphen is narrower), so that a number's width depends
+    # only on its digits and the figure can reserve it a slot of fixed width
+    return fmt.format(float(value)).replace("-", "−")
+
+
+_SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
+
+
+def _name(letter: str, idx: torch.Tensor) -> str:
+    return letter + ",".join(str(int(i) + 1) for i in idx).translate(_SUBSCRIPTS)  # 1-based, as on the slides
+
+
+_A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
+
+
+class _Slot(str):
+    r"""A number's place in a line of ``_text_block``: the string is the key of the value it shows, ``fmt``
+    its format."""
+
+    def __new__(cls, key: str, fmt: str = "{:+.2f}"):
+        slot = super().__new__(cls, key)
+        slot.fmt = fmt
+        return slot
+
+
+def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsize: float = 8, va: str = "center",
+                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None):
+    r"""Lines of text centred at ``xy`` (in ``coords``, default the data coordinates of ``parent``, an Axes
+    or a Figure; then ``raise_by`` points higher) whose words are static and whose numbers are dynamic.
+
+    ``rows``: one list of pieces per line, a piece being a ``str`` (a word: drawn once, in the stage) or
+    a ``_Slot(key)`` (a number: a dynamic Text, appended to ``slots`` as ``(text, slot)``, that ``update``
+    fills with ``set_text``). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the widest value the
+    sliders can give), so that the words and the box never move; a narrower number leaves a gap after
+    it; the words' Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
+    ``Text(bbox=...)`` would draw around the words and the widest numbers; returns it (arrows are
+    anchored to it), else None.
+    """
+    fig = parent.figure  # the Figure itself when parent is one
+    renderer = fig.canvas.get_renderer()
+    prop = FontProperties(size=fontsize)
+
+    def points(s: str) -> float:  # the width of s, in points
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0] * 72 / fig.dpi
+
+    # matplotlib's vertical metrics of a line (those of "lp"), and its gap between lines of one text
+    height, descent = (m * 72 / fig.dpi for m in renderer.get_text_width_height_descent("lp", prop, ismath=False)[1:])
+    gap = 0.2 * fontsize if len(rows) > 1 else 0.0
+    pitch = height + gap
+    widths = [[points(_number(widest[p], p.fmt) if isinstance(p, _Slot) else p) for p in row] for row in rows]
+    block_w, block_h = max(sum(w) for w in widths), pitch * len(rows)
+    top = {"center": block_h / 2, "top": 0.0, "bottom": block_h}[va] + raise_by
+    # points relative to the data point xy: the block keeps its size in points whatever the axes' scale
+    at = Affine2D().scale(1 / 72) + fig.dpi_scale_trans + ScaledTranslation(*xy, coords or parent.transData)
+    for i, (row, row_widths) in enumerate(zip(rows, widths)):
+        x, baseline = -sum(row_widths) / 2, top - i * pitch - gap / 2 - (height - descent)
+        for piece, width in zip(row, row_widths):
+            text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, transform=at, fontsize=fontsize,
+                               color=color, ha="left", va="baseline")
+            if isinstance(piece, _Slot):
+                slots.append((view.dynamic(text), piece))
+            elif words is not None:
+                words.append(text)
+            x += width
+    if facecolor is None:
+        return None
+    pad = 0.35  # as Text(bbox={"boxstyle": "round,pad=0.35"}): in units of the font size
+    box = FancyBboxPatch((-block_w / 2, top - block_h), block_w, block_h, boxstyle=f"round,pad={pad}",
+                         mutation_scale=fontsize, transform=at, facecolor=facecolor, edgecolor="0.3", zorder=2.9)
+    return parent.add_artist(box)
 
 
 def image_area(a: float, b: float, bounds=REGION) -> tuple[float, float]:
@@ -83,37 +176,74 @@ def image_area(a: float, b: float, bounds=REGION) -> tuple[float, float]:
     return measured, (y1 - y0) * integral
 
 
-def draw_volume(alpha: float = 0.5, slope: float = 0.0):
+class VolumeView(View):
     r"""R = [-1, 1]² and its image under ``affine_coupling_2d`` with α(z₁) = ``alpha`` + ``slope`` · z₁,
-    with the measured and predicted areas; right: det J = exp(α(z₁)) across R."""
-    a, b = float(alpha), float(slope)
-    measured, predicted = image_area(a, b)
-    region_area = (REGION[1] - REGION[0]) * (REGION[3] - REGION[2])
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4.6), gridspec_kw={"width_ratios": [0.75, 1]})
-    boundary = square_boundary(REGION, 60)
-    _polygon(ax, boundary.numpy(), color="C2", alpha=0.35, label="R (z)")
-    _polygon(ax, affine_coupling_2d(boundary, a, b).numpy(), color="C1", alpha=0.45, label="f(R) (x)")
-    t = torch.linspace(-1, 1, 40, dtype=torch.float64)
-    for k in torch.linspace(-1, 1, 7, dtype=torch.float64):
-        for line in (torch.stack([t, k.expand(40)], 1), torch.stack([k.expand(40), t], 1)):
-            ax.plot(*affine_coupling_2d(line, a, b).numpy().T, color="C1", lw=0.5)
-    ax.set(xlim=(-1.5, 1.5), ylim=(-4.2, 4.2), aspect="equal", xlabel="z₁, x₁",
-           title=f"x₂ = z₂ exp({a:+.2f} {b:+.2f} z₁) + 0.6 sin 2z₁")
-    ax.legend(loc="lower right", fontsize=7)
-    z1 = np.linspace(-1, 1, 100)
-    det = np.exp(a + b * z1)
-    ax2.plot(z1, det, color="C1", label="det J = exp(α(z₁))")
-    ax2.axhline(measured / region_area, color="C3", ls="--", lw=1, label="area f(R) / area R (shoelace)")
-    ax2.axhline(1.0, color="0.5", lw=0.7, label="1: volume preserving (NICE)")
-    ax2.set(xlabel="z₁", ylim=(0, max(3.0, 1.1 * float(det.max()))), title="the local volume change across R")
-    ax2.legend(loc="upper left", fontsize=7)
-    for axis in (ax, ax2):
-        axis.title.set_fontsize(9)
-    lines = (f"area f(R) by shoelace = {measured:.3f}     ∫ over R of exp(α(z₁)) dz = {predicted:.3f}     "
-             f"exp(a) · area R = {math.exp(a) * region_area:.3f}" + ("" if b == 0 else " (b ≠ 0: α varies, so this differs)"))
-    fig.suptitle(lines, fontsize=9)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
-    return sparse_ticks(fig)
+    with the measured and predicted areas; right: det J = exp(α(z₁)) across R. No state."""
+
+    def __init__(self):
+        self.fig = fig = self.figure(figsize=(10, 4.6))
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [0.75, 1]})
+        self.ax2 = ax2
+        self.boundary = square_boundary(REGION, 60)
+        _polygon(ax, self.boundary.numpy(), color="C2", alpha=0.35, label="R (z)")
+        self.image = self.dynamic(_polygon(ax, self.boundary.numpy(), color="C1", alpha=0.45, label="f(R) (x)"))
+        t = torch.linspace(-1, 1, 40, dtype=torch.float64)
+        self.grid = torch.cat([torch.stack(pair, 1) for k in torch.linspace(-1, 1, 7, dtype=torch.float64)
+                               for pair in ((t, k.expand(40)), (k.expand(40), t))])  # 14 lines of R, (14 · 40, 2)
+        # line by line as ax.plot draws them (projecting caps, round joins), in one artist
+        self.lines = self.dynamic(ax.add_collection(LineCollection([], colors="C1", linewidths=0.5, capstyle="projecting",
+                                                                   joinstyle="round"), autolim=False))
+        ax.set(xlim=(-1.5, 1.5), ylim=(-4.2, 4.2), aspect="equal", xlabel="z₁, x₁")
+        # The titles' words are stage, their numbers dynamic, each in a slot for the widest value of the
+        # sliders' ranges (|a| <= 1.5, |b| <= 1, so areas below 4 exp(2.5) ≈ 49).
+        widest = {"a": 1.5, "b": 1.0, "measured": 4 * math.exp(2.5), "predicted": 4 * math.exp(2.5),
+                  "exp_a_area": 4 * math.exp(1.5)}
+        self.slots = []  # (dynamic Text, the _Slot it fills)
+        _text_block(self, ax, (0.5, 1.0), [["x₂ = z₂ exp(", _Slot("a"), " ", _Slot("b"), " z₁) + 0.6 sin 2z₁"]], widest,
+                    self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)  # where set_title puts it
+        self.z1 = np.linspace(-1, 1, 100)
+        self.det = self.dynamic(ax2.plot(self.z1, self.z1, color="C1", label="det J = exp(α(z₁))")[0])
+        self.ratio = self.dynamic(ax2.axhline(1.0, color="C3", ls="--", lw=1, label="area f(R) / area R (shoelace)"))
+        ax2.axhline(1.0, color="0.5", lw=0.7, label="1: volume preserving (NICE)")
+        ax2.set(xlabel="z₁", xlim=(-1.1, 1.1), title="the local volume change across R")  # xlim: autoscaling's margins
+        ax2.title.set_fontsize(9)
+        # The line above both panels (where fig.suptitle puts it), with its remark when b ≠ 0 and without:
+        # each centred, one shown (the remark's words are stage: one stage for each case)
+        line = ["area f(R) by shoelace = ", _Slot("measured", "{:.3f}"), "     ∫ over R of exp(α(z₁)) dz = ",
+                _Slot("predicted", "{:.3f}"), "     exp(a) · area R = ", _Slot("exp_a_area", "{:.3f}")]
+        self.summaries = {}  # b ≠ 0 -> (its slots, its words)
+        for varies in (False, True):
+            slots, words = [], []
+            _text_block(self, fig, (0.5, 0.98), [line + [" (b ≠ 0: α varies, so this differs)"] * varies], widest,
+                        slots, fontsize=9, va="top", coords=fig.transFigure, words=words)
+            self.summaries[varies] = slots, words
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
+        # the legends are stage (a dynamic legend would cost ~10 ms of text a move): keep the curves off them
+        _outside(ax, ax.legend(loc="lower right", fontsize=7), [self.image, self.lines])
+        _outside(ax2, ax2.legend(loc="upper left", fontsize=7), [self.det, self.ratio])
+        sparse_ticks(fig)
+
+    def update(self, alpha: float = 0.5, slope: float = 0.0) -> None:
+        a, b = float(alpha), float(slope)
+        measured, predicted = image_area(a, b)
+        region_area = (REGION[1] - REGION[0]) * (REGION[3] - REGION[2])
+        self.image.set_xy(affine_coupling_2d(self.boundary, a, b).numpy())
+        self.lines.set_segments(affine_coupling_2d(self.grid, a, b).numpy().reshape(14, 40, 2))
+        det = np.exp(a + b * self.z1)
+        self.det.set_ydata(det)
+        self.ratio.set_ydata([measured / region_area] * 2)
+        # The det axis grows with the largest det J, in a few steps (each step's stage is rendered once):
+        # one fixed axis up to exp(2.5) ≈ 12 would flatten the curves near 1 that most settings show.
+        need = 1.1 * float(det.max())
+        top = next((level for level in (3.0, 4.0, 5.5, 7.5, 10.0, 14.0) if level >= need), need)
+        self.ax2.set_ylim(0, top)
+        numbers = {"a": a, "b": b, "measured": measured, "predicted": predicted, "exp_a_area": math.exp(a) * region_area}
+        for varies, (slots, words) in self.summaries.items():
+            for text in words + [text for text, _ in slots]:
+                text.set_visible(varies == (b != 0))
+        for text, slot in self.slots + self.summaries[b != 0][0]:
+            text.set_text(_number(numbers[slot], slot.fmt))
+        self.restage((top, b != 0))
 
 
 def _volume_sliders():
@@ -121,7 +251,7 @@ def _volume_sliders():
             "slope": ipywidgets.FloatSlider(value=0.0, min=-1.0, max=1.0, step=0.05, description="b")}
 
 
-VOLUME = Demo(draw_volume, _volume_sliders, special=({"alpha": 0.0, "slope": 0.0}, {"alpha": -1.5, "slope": 1.0}))
+VOLUME = Demo(VolumeView, _volume_sliders, special=({"alpha": 0.0, "slope": 0.0}, {"alpha": -1.5, "slope": 1.0}))
 
 # ---------------------------------------------------------------------------------------------
 # PROPAGATION: the slides' forward / inverse figure, from a real layer's μ_θ and α_θ
@@ -155,123 +285,220 @@ def propagation_values(layer: AffineCoupling, z) -> dict:
             "alpha_inv": pick(alpha_inv), "mu_inv": pick(mu_inv), "shifted": pick(shifted)}
 
 
-def _fmt(t: torch.Tensor) -> str:
-    values = [f"{float(v):+.2f}" for v in t.reshape(-1)]
-    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
-
-
-_SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
-
-
-def _name(letter: str, idx: torch.Tensor) -> str:
-    return letter + ",".join(str(int(i) + 1) for i in idx).translate(_SUBSCRIPTS)  # 1-based, as on the slides
-
-
-def _node(ax, xy, text, color="white"):
-    return ax.text(*xy, text, ha="center", va="center", fontsize=8,
-                   bbox={"boxstyle": "round,pad=0.35", "facecolor": color, "edgecolor": "0.3"})
-
-
-def _arrow(ax, source, target, side=("right", "left"), label=None, color="0.2", below=False):
+def _arrow(ax, source, target, side=("right", "left"), color="0.2"):
     # Anchored to the boxes' own outlines, so an arrow starts and ends at a box's edge whatever its size.
     anchors = {"right": (1.0, 0.5), "left": (0.0, 0.5), "bottom": (0.5, 0.0), "top": (0.5, 1.0)}
     ax.annotate("", xy=anchors[side[1]], xycoords=target, xytext=anchors[side[0]], textcoords=source,
                 arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1, "shrinkA": 1, "shrinkB": 1})
-    if label:
-        (x0, y0), (x1, y1) = source.get_position(), target.get_position()
-        y = (y0 + y1) / 2 + (-0.42 if below else 0.12)
-        ax.text((x0 + x1) / 2, y, label, ha="center", va="top" if below else "bottom", fontsize=7, color=color)
 
 
-_A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
-
-
-def _graph(ax, v: dict, inverse: bool):
-    a, m = (v["alpha_inv"], v["mu_inv"]) if inverse else (v["alpha"], v["mu"])
-    src, dst = (v["x"], v["z_back"]) if inverse else (v["z"], v["x"])
-    s, d = ("x", "z") if inverse else ("z", "x")
-    k, c = v["kept"], v["changed"]
-    top, middle, bottom = 3.3, 2.0, 0.5
-    src_kept = _node(ax, (0.9, top), f"{_name(s, k)} = {_fmt(src[k])}", "#d9ead3")
-    dst_kept = _node(ax, (9.1, top), f"{_name(d, k)} = {_fmt(dst[k])}", "#fce5cd")
-    _arrow(ax, src_kept, dst_kept, label="identity")
-    net = _node(ax, (2.5, middle), f"network of {_name(s, k)}\n{_A} = {_fmt(a)}\n{_M} = {_fmt(m)}", "#cfe2f3")
-    _arrow(ax, src_kept, net, ("bottom", "top"))
-    src_changed = _node(ax, (0.9, bottom), f"{_name(s, c)} = {_fmt(src[c])}", "#d9ead3")
-    if inverse:
-        first = _node(ax, (4.5, bottom), f"− {_M}\n{_M} = {_fmt(m)}")
-        second = _node(ax, (7.0, bottom), f"⊙ exp(−{_A})\nexp(−{_A}) = {_fmt((-a).exp())}")
-        between, first_input, second_input = v["shifted"], _M, _A
-    else:
-        first = _node(ax, (4.5, bottom), f"⊙ exp({_A})\nexp({_A}) = {_fmt(a.exp())}")
-        second = _node(ax, (7.0, bottom), f"+ {_M}\n{_M} = {_fmt(m)}")
-        between, first_input, second_input = v["scaled"], _A, _M
-    dst_changed = _node(ax, (9.1, bottom), f"{_name(d, c)} = {_fmt(dst[c])}", "#fce5cd")
-    _arrow(ax, src_changed, first)
-    _arrow(ax, first, second, label=_fmt(between), below=True)
-    _arrow(ax, second, dst_changed)
-    _arrow(ax, net, first, ("bottom", "top"), color="C0")
-    _arrow(ax, net, second, ("right", "top"), color="C0")
-    ax.text(3.3, 1.15, first_input, fontsize=7, color="C0")
-    ax.text(5.4, 1.75, second_input, fontsize=7, color="C0")
-    ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title("(b) inverse propagation x ↦ z" if inverse else "(a) forward propagation z ↦ x", fontsize=9)
-
-
-@torch.no_grad()
-def _plane(ax, layer: AffineCoupling, v: dict, half: float = 0.4):
-    k, c = int(v["kept"][0]), int(v["changed"][0])
+def _propagation_widest(layer: AffineCoupling, low: float, high: float) -> dict:
+    r"""The largest absolute value of each number the figure shows, for z₁ and z₂ in [low, high]: the
+    slots' widths. α_θ and μ_θ depend on the kept coordinate only (a grid of it), and x and z ⊙ exp(α_θ)
+    are affine in the changed one (its two ends)."""
     param = next(layer.parameters())
-    centre = v["z"].to(param)
-    box = square_boundary((-half, half, -half, half), 25, dtype=param.dtype).to(param.device)
-    pts = centre.expand(len(box), -1).clone()
-    pts[:, k] += box[:, 0]
-    pts[:, c] += box[:, 1]
-    mu, alpha = layer.mu_alpha(pts * layer.mask)
-    scaled, image = pts * alpha.exp(), pts * alpha.exp() + mu  # image = the layer's forward of the box
-    for shape, style, label in ((pts, dict(color="C2", alpha=0.35), "box around z"),
-                                (scaled, dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
-                                (image, dict(color="C1", alpha=0.45), f"+ {_M}: f(box)")):
-        _polygon(ax, shape[:, [k, c]].cpu().numpy(), label=label, **style)
-    zk, zc = float(v["z"][k]), float(v["z"][c])
-    sc, xc = float(v["scaled"][0]), float(v["x"][c])
-    ax.annotate("", (zk, sc), (zk, zc), arrowprops={"arrowstyle": "->", "color": "C0", "lw": 1.3})
-    ax.annotate("", (zk, xc), (zk, sc), arrowprops={"arrowstyle": "->", "color": "C1", "lw": 1.3})
-    ax.plot([zk], [zc], "o", color="C2", ms=4)
-    ax.plot([zk], [xc], "o", color="C1", ms=4)
-    ratio = abs(shoelace_area(image[:, [k, c]].cpu().numpy())) / (2 * half) ** 2
-    ax.set_title(f"area f(box) / area box = {ratio:.3f}\nexp({_A}(z)) = {float(v['alpha'][0].exp()):.3f}", fontsize=9)
-    ax.set(xlabel=f"kept coordinate {k + 1}", ylabel=f"changed coordinate {c + 1}", aspect="equal")
-    ax.legend(loc="lower left", fontsize=6)
-    ys = torch.cat([pts[:, c], scaled[:, c], image[:, c]]).cpu()
-    lo, hi = float(ys.min()) - 0.3, float(ys.max()) + 0.3
-    ax.set(ylim=(lo, hi), xlim=(zk - (hi - lo) / 2, zk + (hi - lo) / 2))
+    kept, changed = int(layer.mask.argmax()), int(layer.mask.argmin())
+    grid = torch.linspace(low, high, 61, dtype=param.dtype, device=param.device)
+    z = torch.zeros(2 * len(grid), 2, dtype=param.dtype, device=param.device)  # (122, 2)
+    z[:, kept] = grid.repeat(2)
+    z[:, changed] = torch.tensor([low, high], dtype=param.dtype, device=param.device).repeat_interleave(len(grid))
+    with torch.no_grad():
+        mu, alpha = (t[:, changed] for t in layer.mu_alpha(z * layer.mask))
+        x = layer(z)[0][:, changed]
+    top = lambda t: float(t.abs().max())
+    ends = max(abs(low), abs(high))
+    scaled = top(z[:, changed] * alpha.exp())
+    return {"z_k": ends, "z_c": ends, "x_k": ends, "zb_k": ends, "zb_c": ends, "x_c": top(x),
+            "alpha": top(alpha), "alpha_inv": top(alpha), "mu": top(mu), "mu_inv": top(mu),
+            "exp": top(alpha.exp()), "exp_neg": top((-alpha).exp()), "scaled": scaled, "shifted": scaled}
 
 
-def draw_propagation(layer: AffineCoupling, z1: float = 0.5, z2: float = -1.0):
-    r"""The slides' forward and inverse propagation figure for a real 2-D ``AffineCoupling`` at z = (z₁, z₂).
+Z_RANGE = (-3.0, 3.0)  # PROPAGATION's sliders z₁ and z₂: the figure's number slots fit every value of this square
+
+
+class PropagationView(View):
+    r"""The slides' forward and inverse propagation figure for a real 2-D ``AffineCoupling`` at z = (``z1``, ``z2``).
 
     (a) forward: the kept coordinate passes unchanged and feeds the network; the changed one is
     multiplied by exp(α_θ) and shifted by μ_θ. (b) inverse, from the x that (a) produced: shift back,
     divide by exp(α_θ); the network sees x_{1:d} = z_{1:d}, so it returns the same α_θ and μ_θ.
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
+
+    The boxes, words and arrows of (a) and (b) are drawn once; a slider move rewrites only their numbers
+    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives). (c)'s window follows z on a
+    coarse grid (``_window``), and its frame is rendered once per window (``_Backdrop``).
     """
-    if layer.dim != 2:
-        raise ValueError(f"draw_propagation: expected a 2-D AffineCoupling, got dim={layer.dim}")
-    v = propagation_values(layer, [float(z1), float(z2)])
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1.25, 1.25, 0.8]})
-    _graph(axes[0], v, inverse=False)
-    _graph(axes[1], v, inverse=True)
-    _plane(axes[2], layer, v)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)
-    return sparse_ticks(fig)
+
+    half = 0.4  # (c): the box around z is [z ± half]²
+
+    def __init__(self, layer: AffineCoupling):
+        if not isinstance(layer, AffineCoupling):
+            raise TypeError(f"PropagationView: expected an AffineCoupling layer, got {type(layer).__name__}")
+        if layer.dim != 2:
+            raise ValueError(f"PropagationView: expected a 2-D AffineCoupling, got dim={layer.dim}")
+        self.layer = layer
+        self.fig = fig = self.figure(figsize=(13, 3.6))
+        axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1.25, 0.8]})
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)  # before measuring the texts
+        self.widest = widest = _propagation_widest(layer, *Z_RANGE)
+        kept, changed = layer.mask.bool().nonzero().squeeze(1).cpu(), (~layer.mask.bool()).nonzero().squeeze(1).cpu()
+        # panel (c)'s frame first: a window's saved pixels then hold the stage and that frame only
+        self.backdrop = self.dynamic(_Backdrop(axes[2]))
+        self.slots = []  # (dynamic Text, the _Slot it fills)
+        self._graph(axes[0], kept, changed, widest, inverse=False)
+        self._graph(axes[1], kept, changed, widest, inverse=True)
+        self._plane(axes[2], int(kept[0]), int(changed[0]))
+        sparse_ticks(fig)
+
+    def _graph(self, ax, k, c, widest: dict, inverse: bool):
+        s, d = ("x", "z") if inverse else ("z", "x")
+        src, dst = ("x", "zb") if inverse else ("z", "x")  # keys of the numbers: "zb" is z as the inverse returns it
+        a, m = ("alpha_inv", "mu_inv") if inverse else ("alpha", "mu")
+        ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
+
+        def node(xy, rows, facecolor="white"):
+            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor)
+
+        top, middle, bottom = 3.3, 2.0, 0.5
+        src_kept = node((0.9, top), [[f"{_name(s, k)} = ", _Slot(f"{src}_k")]], "#d9ead3")
+        dst_kept = node((9.1, top), [[f"{_name(d, k)} = ", _Slot(f"{dst}_k")]], "#fce5cd")
+        _arrow(ax, src_kept, dst_kept)
+        ax.text(5.0, top + 0.12, "identity", ha="center", va="bottom", fontsize=7, color="0.2")
+        net = node((2.5, middle), [[f"network of {_name(s, k)}"], [f"{_A} = ", _Slot(a)], [f"{_M} = ", _Slot(m)]],
+                   "#cfe2f3")
+        _arrow(ax, src_kept, net, ("bottom", "top"))
+        src_changed = node((0.9, bottom), [[f"{_name(s, c)} = ", _Slot(f"{src}_c")]], "#d9ead3")
+        if inverse:
+            first = node((4.5, bottom), [[f"− {_M}"], [f"{_M} = ", _Slot(m)]])
+            second = node((7.0, bottom), [[f"⊙ exp(−{_A})"], [f"exp(−{_A}) = ", _Slot("exp_neg")]])
+            between, first_input, second_input = "shifted", _M, _A
+        else:
+            first = node((4.5, bottom), [[f"⊙ exp({_A})"], [f"exp({_A}) = ", _Slot("exp")]])
+            second = node((7.0, bottom), [[f"+ {_M}"], [f"{_M} = ", _Slot(m)]])
+            between, first_input, second_input = "scaled", _A, _M
+        dst_changed = node((9.1, bottom), [[f"{_name(d, c)} = ", _Slot(f"{dst}_c")]], "#fce5cd")
+        _arrow(ax, src_changed, first)
+        _arrow(ax, first, second)
+        _text_block(self, ax, (5.75, bottom - 0.42), [[_Slot(between)]], widest, self.slots, fontsize=7, va="top",
+                    color="0.2")  # the value between the two steps, under their arrow
+        _arrow(ax, second, dst_changed)
+        _arrow(ax, net, first, ("bottom", "top"), color="C0")
+        _arrow(ax, net, second, ("right", "top"), color="C0")
+        ax.text(3.3, 1.15, first_input, fontsize=7, color="C0")
+        ax.text(5.4, 1.75, second_input, fontsize=7, color="C0")
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title("(b) inverse propagation x ↦ z" if inverse else "(a) forward propagation z ↦ x", fontsize=9)
+
+    def _plane(self, ax, k: int, c: int):
+        # The panel's window follows z, so its ticks change: it is left out of the stage (animated) and
+        # painted by a _Backdrop, which renders its frame (spines, ticks, axis labels) once per window.
+        # The window is snapped to a coarse grid of a few sizes, so that nearby settings share one (see
+        # _window). Its title's words and its legend belong to the figure: stage, seen through the
+        # axes' transparent background.
+        self.ax, self.k, self.c = ax, k, c
+        ax.set_animated(True)
+        ax.patch.set_visible(False)  # the figure's white shows through
+        self.shapes = [self.dynamic(_polygon(ax, np.zeros((1, 2)), label=label, **style))
+                       for style, label in ((dict(color="C2", alpha=0.35), "box around z"),
+                                            (dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
+                                            (dict(color="C1", alpha=0.45), f"+ {_M}: f(box)"))]
+        self.arrows = [self.dynamic(ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.3}))
+                       for color in ("C0", "C1")]  # z ↦ z ⊙ exp(α_θ), then + μ_θ
+        self.points = [self.dynamic(ax.plot([], [], "o", color=color, ms=4)[0]) for color in ("C2", "C1")]  # z, x
+        # the title, its words in the frame: where ax.set_title puts a title (6 points above the axes)
+        widest = {"ratio": 1.1 * self.widest["exp"], "exp_z": self.widest["exp"]}  # the box's ratio is about exp(α_θ(z))
+        _text_block(self, self.fig, (0.5, 1.0), [["area f(box) / area box = ", _Slot("ratio", "{:.3f}")],
+                                                 [f"exp({_A}(z)) = ", _Slot("exp_z", "{:.3f}")]],
+                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)
+        ax.set(xlabel=f"kept coordinate {k + 1}", ylabel=f"changed coordinate {c + 1}", aspect="equal",
+               xlim=(-1, 1), ylim=(-1, 1))  # any square window: the legend's place in the axes is the same
+        legend = self.fig.legend(handles=self.shapes, loc="lower left", bbox_to_anchor=(0, 0, 1, 1), bbox_transform=ax.transAxes,
+                                 fontsize=6)  # placed as ax.legend would place it
+        _outside(ax, legend, [*self.shapes, *(a.arrow_patch for a in self.arrows), *self.points])
+
+    def still(self):
+        self.ax.set_animated(False)  # drawn by the figure itself, with its data, in a still picture
+        return super().still()
+
+    @torch.no_grad()
+    def update(self, z1: float = 0.5, z2: float = -1.0) -> None:
+        layer, k, c, half = self.layer, self.k, self.c, self.half
+        v = propagation_values(layer, [float(z1), float(z2)])
+        numbers = {"z_k": v["z"][k], "z_c": v["z"][c], "x_k": v["x"][k], "x_c": v["x"][c],
+                   "zb_k": v["z_back"][k], "zb_c": v["z_back"][c], "alpha": v["alpha"][0], "mu": v["mu"][0],
+                   "exp": v["alpha"][0].exp(), "scaled": v["scaled"][0], "alpha_inv": v["alpha_inv"][0],
+                   "mu_inv": v["mu_inv"][0], "exp_neg": (-v["alpha_inv"][0]).exp(), "shifted": v["shifted"][0]}
+        numbers["exp_z"] = numbers["exp"]  # (c)'s title, as (a)'s exp(α) but with 3 decimals
+        # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer
+        param = next(layer.parameters())
+        box = square_boundary((-half, half, -half, half), 25, dtype=param.dtype).to(param.device)
+        pts = v["z"].to(param).expand(len(box), -1).clone()
+        pts[:, k] += box[:, 0]
+        pts[:, c] += box[:, 1]
+        mu, alpha = layer.mu_alpha(pts * layer.mask)  # on one thread: Demo runs every update so
+        scaled, image = pts * alpha.exp(), pts * alpha.exp() + mu  # image = the layer's forward of the box
+        for polygon, shape in zip(self.shapes, (pts, scaled, image)):
+            polygon.set_xy(shape[:, [k, c]].cpu().numpy())
+        zk, zc = float(v["z"][k]), float(v["z"][c])
+        sc, xc = float(v["scaled"][0]), float(v["x"][c])
+        for arrow, (start, end) in zip(self.arrows, ((zc, sc), (sc, xc))):
+            arrow.xy, arrow.xyann = (zk, end), (zk, start)
+        for point, y in zip(self.points, (zc, xc)):
+            point.set_data([zk], [y])
+        numbers["ratio"] = abs(shoelace_area(image[:, [k, c]].cpu().numpy())) / (2 * half) ** 2
+        for text, slot in self.slots:
+            text.set_text(_number(numbers[slot], slot.fmt))
+        ys = torch.cat([pts[:, c], scaled[:, c], image[:, c]]).cpu()
+        xlim, ylim = _window(zk, float(ys.min()) - 0.3, float(ys.max()) + 0.3)
+        self.ax.set(xlim=xlim, ylim=ylim)
+
+
+def _window(x: float, low: float, high: float) -> tuple:
+    r"""A square window ``(xlim, ylim)`` around ``[x ± (high - low) / 2] × [low, high]``, from a coarse grid:
+    its side from a few sizes, its centre a multiple of an eighth of the side. Nearby settings then get
+    the same window (its frame is rendered once), and the figure's own window fits inside with room."""
+    need = high - low
+    # sides 0.5 apart up to 8, then powers of 2: the figure's window fills at least 85% of the side
+    # when the side is below 8 (within the 0.5 step)
+    side = math.ceil(need / 0.85 * 2) / 2 if need / 0.85 <= 8 else 2.0 ** math.ceil(math.log2(need / 0.85))
+    step = side / 8  # the centre moves by at most step / 2: need / 2 + step / 2 <= side / 2
+    cx, cy = round(x / step) * step, round((low + high) / 2 / step) * step
+    return (cx - side / 2, cx + side / 2), (cy - side / 2, cy + side / 2)
+
+
+class _Backdrop(Artist):
+    r"""Paints an animated ``ax``'s frame (ticks, labels, legend: everything of it that is not itself
+    animated) for its current limits, from pixels kept per window: rendered on a window's first visit,
+    copied on the next ones. A dynamic artist of a View, declared before all others: the saved pixels
+    (the frame's box and a margin) then hold the stage and the frame only, so the view must not restage.
+    """
+
+    def __init__(self, ax, keep: int = 64):
+        super().__init__()
+        self.ax, self.keep = ax, keep
+        self.frames = collections.OrderedDict()  # (xlim, ylim) -> saved pixels, the most recent last
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        key = (self.ax.get_xlim(), self.ax.get_ylim())
+        if key in self.frames:
+            self.frames.move_to_end(key)
+            renderer.restore_region(self.frames[key])
+            return
+        self.ax.draw(renderer)  # skips the animated children: the data, drawn next
+        # whole pixels around the frame's box, with room for the spines' antialiased edges
+        (x0, y0), (x1, y1) = self.ax.get_tightbbox(renderer).get_points()
+        box = Bbox.from_extents(math.floor(x0) - 3, math.floor(y0) - 3, math.ceil(x1) + 3, math.ceil(y1) + 3)
+        self.frames[key] = renderer.copy_from_bbox(Bbox.intersection(box, self.ax.figure.bbox))
+        if len(self.frames) > self.keep:  # about 0.4 MB each
+            self.frames.popitem(last=False)
 
 
 def _propagation_sliders():
-    return {"z1": ipywidgets.FloatSlider(value=0.5, min=-3.0, max=3.0, step=0.1, description="z₁"),
-            "z2": ipywidgets.FloatSlider(value=-1.0, min=-3.0, max=3.0, step=0.1, description="z₂")}
+    return {"z1": ipywidgets.FloatSlider(value=0.5, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₁"),
+            "z2": ipywidgets.FloatSlider(value=-1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₂")}
 
 
 def _propagation_example():
@@ -283,7 +510,7 @@ def _propagation_example():
     return (layer,)
 
 
-PROPAGATION = Demo(draw_propagation, _propagation_sliders, special=({"z1": 0.0, "z2": 0.0},), example_state=_propagation_example)
+PROPAGATION = Demo(PropagationView, _propagation_sliders, special=({"z1": 0.0, "z2": 0.0},), example_state=_propagation_example)
 
 # ---------------------------------------------------------------------------------------------
 # LAYERS: a trained flow step by step
@@ -292,7 +519,7 @@ PROPAGATION = Demo(draw_propagation, _propagation_sliders, special=({"z1": 0.0, 
 
 @torch.no_grad()
 def layer_steps(flow, z: torch.Tensor, bounds=(-3.0, 3.0, -3.0, 3.0), lines: int = 13, points: int = 60):
-    r"""The points and a square grid after every layer of a 2-D ``flow``, for ``draw_layers``.
+    r"""The points and a square grid after every layer of a 2-D ``flow``, for ``LAYERS``.
 
     Returns ``(samples, grids, names)``: K + 1 arrays (B, 2) from ``flow.forward_steps(z)``; K + 1
     arrays (2 · lines, points, 2), the grid lines of ``bounds`` carried the same way; and K + 1 titles.
@@ -313,25 +540,39 @@ def layer_steps(flow, z: torch.Tensor, bounds=(-3.0, 3.0, -3.0, 3.0), lines: int
     return samples, grids, names
 
 
-def draw_layers(samples, grids, names, data, step: int = TOY_LAYERS):
+class LayersView(View):
     r"""Step ``step`` of a flow (0 = the base samples z): samples coloured by the angle of z, over the
-    data in grey; and the image of a square grid. State from ``layer_steps`` plus the data (N, 2)."""
-    k = min(max(int(step), 0), len(samples) - 1)
-    bounds = TOY_BOUNDS
-    z = samples[0]
-    hue = (np.arctan2(z[:, 1], z[:, 0]) + np.pi) / (2 * np.pi)
-    data = torch.as_tensor(data).detach().cpu().numpy()[:2000]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.5, 4.2))
-    ax1.scatter(data[:, 0], data[:, 1], s=2, color="0.8", linewidths=0)
-    ax1.scatter(samples[k][:, 0], samples[k][:, 1], s=3, c=hue, cmap="hsv", linewidths=0)
-    for line in grids[k]:
-        ax2.plot(line[:, 0], line[:, 1], color="C0", lw=0.6)
-    for ax, title in ((ax1, "samples (colour: angle of z)"), (ax2, "a square grid of z, carried along")):
-        ax.set(xlim=bounds[:2], ylim=bounds[2:], aspect="equal", title=title)
-        ax.title.set_fontsize(9)
-    fig.suptitle(f"step {k} of {len(samples) - 1}: {names[k]}", fontsize=10)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.86, wspace=0.15)
-    return sparse_ticks(fig)
+    data in grey; and the image of a square grid. State from ``layer_steps`` plus the data (N, 2).
+    Both panels keep the box ``TOY_BOUNDS`` at every step."""
+
+    def __init__(self, samples, grids, names, data):
+        if not len(samples) or not len(samples) == len(grids) == len(names):
+            raise ValueError("LayersView: expected samples, grids and names from layer_steps, one per step (at least "
+                             f"one), got {len(samples)}, {len(grids)} and {len(names)}")
+        self.samples, self.grids, self.names = samples, grids, names
+        bounds = TOY_BOUNDS
+        z = samples[0]
+        hue = (np.arctan2(z[:, 1], z[:, 0]) + np.pi) / (2 * np.pi)
+        data = torch.as_tensor(data).detach().cpu().numpy()[:2000]
+        self.fig = fig = self.figure(figsize=(8.5, 4.2))
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.scatter(data[:, 0], data[:, 1], s=2, color="0.8", linewidths=0)
+        self.points = self.dynamic(ax1.scatter(z[:, 0], z[:, 1], s=3, c=hue, cmap="hsv", linewidths=0))
+        # the grid's lines as ax.plot draws them (projecting caps, round joins), in one artist
+        self.lines = self.dynamic(ax2.add_collection(LineCollection([], colors="C0", linewidths=0.6, capstyle="projecting",
+                                                                    joinstyle="round"), autolim=False))
+        for ax, title in ((ax1, "samples (colour: angle of z)"), (ax2, "a square grid of z, carried along")):
+            ax.set(xlim=bounds[:2], ylim=bounds[2:], aspect="equal", title=title)
+            ax.title.set_fontsize(9)
+        self.title = self.dynamic(fig.suptitle(" ", fontsize=10))
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.86, wspace=0.15)
+        sparse_ticks(fig)
+
+    def update(self, step: int = TOY_LAYERS) -> None:
+        k = min(max(int(step), 0), len(self.samples) - 1)
+        self.points.set_offsets(self.samples[k])
+        self.lines.set_segments(self.grids[k])
+        self.title.set_text(f"step {k} of {len(self.samples) - 1}: {self.names[k]}")
 
 
 def _layers_sliders():
@@ -345,4 +586,4 @@ def _layers_example():
     return samples, grids, names, torch.randn(500, 2, generator=g)
 
 
-LAYERS = Demo(draw_layers, _layers_sliders, special=({"step": 1},), example_state=_layers_example)
+LAYERS = Demo(LayersView, _layers_sliders, special=({"step": 1},), example_state=_layers_example)
