@@ -28,6 +28,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch, Polygon
 from matplotlib.path import Path
+from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, ScaledTranslation
 
 from .._validate import check_points
@@ -159,6 +160,33 @@ def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsiz
     box = FancyBboxPatch((-block_w / 2, top - block_h), block_w, block_h, boxstyle=f"round,pad={pad}",
                          mutation_scale=fontsize, transform=at, facecolor=facecolor, edgecolor="0.3", zorder=2.9)
     return parent.add_artist(box)
+
+
+class _KeptText(Text):
+    r"""A dynamic number's Text that keeps the pixels of the strings it drew (the ``keep`` most recent),
+    and copies them back when it shows one of them again: drawing a Text costs about 1 ms on the 2-core
+    machine, copying its pixels a few µs, and one slider move leaves most of the figure's numbers as they
+    were. Only for a Text whose box (its layout box, one pixel around) holds, under it, nothing but the
+    stage: the kept pixels are the stage's with the text drawn over them. Drawn as any Text once it is no
+    longer animated (``View.still``: savefig's renderer has its own size and origin)."""
+
+    keep = 64  # about 3 kB each
+
+    def draw(self, renderer):
+        if not self.get_animated() or not self.get_visible() or not self.get_text():
+            return super().draw(renderer)
+        frames = vars(self).setdefault("_frames", collections.OrderedDict())
+        key = self.get_text()
+        if key in frames:
+            frames.move_to_end(key)
+            renderer.restore_region(frames[key])
+            return
+        super().draw(renderer)
+        (x0, y0), (x1, y1) = self.get_window_extent(renderer).get_points()
+        box = Bbox.from_extents(math.floor(x0) - 1, math.floor(y0) - 1, math.ceil(x1) + 1, math.ceil(y1) + 1)
+        frames[key] = renderer.copy_from_bbox(Bbox.intersection(box, self.figure.bbox))
+        if len(frames) > self.keep:
+            frames.popitem(last=False)
 
 
 def image_area(a: float, b: float, bounds=REGION) -> tuple[float, float]:
@@ -325,8 +353,9 @@ class PropagationView(View):
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
 
     The boxes, words and arrows of (a) and (b) are drawn once; a slider move rewrites only their numbers
-    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives). (c)'s window follows z on a
-    coarse grid (``_window``), and its frame is rendered once per window (``_Backdrop``).
+    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives; a number shown before is copied
+    back from its pixels, ``_KeptText``). (c)'s window follows z on a coarse grid (``_window``), and its
+    frame is rendered once per window (``_Backdrop``).
     """
 
     half = 0.4  # (c): the box around z is [z ± half]²
@@ -348,7 +377,9 @@ class PropagationView(View):
         self._graph(axes[0], kept, changed, widest, inverse=False)
         self._graph(axes[1], kept, changed, widest, inverse=True)
         self._plane(axes[2], int(kept[0]), int(changed[0]))
-        sparse_ticks(fig)
+        for text, _ in self.slots:  # each over a box's face or the figure's white: the stage only
+            text.__class__ = _KeptText  # made by ax.text / fig.text, which add it where it belongs
+        sparse_ticks(fig, nbins=4)  # (c): 4-6 ticks an axis; each new window lays out and draws their labels
 
     def _graph(self, ax, k, c, widest: dict, inverse: bool):
         s, d = ("x", "z") if inverse else ("z", "x")
@@ -413,6 +444,11 @@ class PropagationView(View):
                     widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)
         ax.set(xlabel=f"kept coordinate {k + 1}", ylabel=f"changed coordinate {c + 1}", aspect="equal",
                xlim=(-1, 1), ylim=(-1, 1))  # any square window: the legend's place in the axes is the same
+        # the axis labels where matplotlib puts them beside this panel's tick labels (up to "−10"), fixed:
+        # placing them anew measures every tick label of both axes, a tenth of the frame's cost
+        points = lambda dx, dy: ax.transAxes + ScaledTranslation(dx / 72, dy / 72, self.fig.dpi_scale_trans)
+        ax.xaxis.set_label_coords(0.5, 0.0, points(0.0, -21.0))
+        ax.yaxis.set_label_coords(0.0, 0.5, points(-26.1, 0.0))
         legend = self.fig.legend(handles=self.shapes, loc="lower left", bbox_to_anchor=(0, 0, 1, 1), bbox_transform=ax.transAxes,
                                  fontsize=6)  # placed as ax.legend would place it
         _outside(ax, legend, [*self.shapes, *(a.arrow_patch for a in self.arrows), *self.points])
@@ -474,9 +510,9 @@ class _Backdrop(Artist):
     (the frame's box and a margin) then hold the stage and the frame only, so the view must not restage.
     """
 
-    def __init__(self, ax, keep: int = 64):
+    def __init__(self, ax, keep: int = 64, room: float = 45.0):
         super().__init__()
-        self.ax, self.keep = ax, keep
+        self.ax, self.keep, self.room = ax, keep, room  # room: points around the axes kept (half, a quarter right, above)
         self.frames = collections.OrderedDict()  # (xlim, ylim) -> saved pixels, the most recent last
 
     def draw(self, renderer):
@@ -488,9 +524,11 @@ class _Backdrop(Artist):
             renderer.restore_region(self.frames[key])
             return
         self.ax.draw(renderer)  # skips the animated children: the data, drawn next
-        # whole pixels around the frame's box, with room for the spines' antialiased edges
-        (x0, y0), (x1, y1) = self.ax.get_tightbbox(renderer).get_points()
-        box = Bbox.from_extents(math.floor(x0) - 3, math.floor(y0) - 3, math.ceil(x1) + 3, math.ceil(y1) + 3)
+        # the axes' box and, around it, room for any tick labels and axis labels (instead of measuring
+        # them: ax.get_tightbbox lays every label out again, a third of the frame's cost), in whole pixels
+        (x0, y0), (x1, y1) = self.ax.bbox.get_points()
+        room = self.room * self.ax.figure.dpi / 72
+        box = Bbox.from_extents(math.floor(x0 - room), math.floor(y0 - room), math.ceil(x1 + room / 2), math.ceil(y1 + room / 4))
         self.frames[key] = renderer.copy_from_bbox(Bbox.intersection(box, self.ax.figure.bbox))
         if len(self.frames) > self.keep:  # about 0.4 MB each
             self.frames.popitem(last=False)
