@@ -110,24 +110,6 @@ def _grid_lines() -> torch.Tensor:
     return torch.cat([lines, torch.full((26, 1, 2), float("nan"), dtype=torch.float64)], 1).reshape(-1, 2)
 
 
-def _clip_out(ax, boxes, artists, renderer) -> None:
-    r"""Clip ``artists`` to ``ax`` minus the window extents of ``boxes`` (a legend, a text's bbox patch),
-    each widened by 2 pixels for its edge: the boxes then look drawn over the artists. The holes are kept
-    in axes coordinates, so the clip follows a still picture saved at another dpi."""
-    from matplotlib.path import Path
-
-    ax.apply_aspect()  # the axes' final position: the boxes' extents depend on it
-    to_axes = ax.transAxes.inverted()
-    vertices = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]  # counter-clockwise; the holes clockwise
-    for box in boxes:
-        (x0, y0), (x1, y1) = to_axes.transform(box.get_window_extent(renderer).expanded(1, 1).padded(2).get_points())
-        vertices += [(x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)]
-    codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY] * (1 + len(boxes))
-    path = Path(vertices, codes)
-    for artist in artists:
-        artist.set_clip_path(path, ax.transAxes)
-
-
 class LocalAreaView(View):
     r"""Three panels: the square of side ε around z₀; its image under f beside the parallelogram
     f(z₀) + J(z₀)(square - z₀); |area(f(square))/ε² - |det J(z₀)|| against ε, the current ε marked.
@@ -186,8 +168,8 @@ class LocalAreaView(View):
         # stage: the data are clipped out of their boxes instead (a legend text would cost 5-10 ms a redraw).
         renderer = fig.canvas.get_renderer()
         words.update_bbox_position_size(renderer)
-        _clip_out(axes[1], [words.get_bbox_patch(), legends[0]], [self.grid_x, self.image, self.tangent], renderer)
-        _clip_out(axes[2], [legends[1]], [self.errors, self.reference, self.marker], renderer)
+        self.keep_clear(axes[1], [words.get_bbox_patch(), legends[0]], [self.grid_x, self.image, self.tangent])
+        self.keep_clear(axes[2], [legends[1]], [self.errors, self.reference, self.marker])
         self.boxes = [words, *legends]  # stage, shown only for a valid ε: one stage for each case
 
     def update(self, z0_1: float = 0.5, z0_2: float = 1.0, eps: float = 0.5) -> None:

@@ -27,7 +27,6 @@ from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch, Polygon
-from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, ScaledTranslation
 
@@ -74,19 +73,6 @@ def _polygon(ax, vertices: np.ndarray, **style) -> Polygon:
     # A filled polygon without ax.fill's data-limit update (a Bezier pass over every vertex, the
     # slowest part of these redraws): the callers set their limits themselves.
     return ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
-
-
-def _outside(ax, legend, artists) -> None:
-    r"""Clip ``artists`` to ``ax`` minus ``legend``'s box. They are dynamic, so painted over the stage,
-    legend included; in a figure drawn at once the legend lies on top of them (its frame 80% opaque)."""
-    renderer = ax.figure.canvas.get_renderer()
-    ax.apply_aspect()  # the axes' final position (aspect="equal" moves it), where the legend is placed
-    (x0, y0), (x1, y1) = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted()).get_points()
-    # the axes counter-clockwise, the legend clockwise: a hole for the nonzero fill rule of the clip
-    vertices = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0), (x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)]
-    codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY] * 2
-    for artist in artists:
-        artist.set_clip_path(Path(vertices, codes), ax.transAxes)
 
 
 def _number(value, fmt: str = "{:+.2f}") -> str:
@@ -247,8 +233,8 @@ class VolumeView(View):
             self.summaries[varies] = slots, words
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
         # the legends are stage (a dynamic legend would cost ~10 ms of text a move): keep the curves off them
-        _outside(ax, ax.legend(loc="lower right", fontsize=7), [self.image, self.lines])
-        _outside(ax2, ax2.legend(loc="upper left", fontsize=7), [self.det, self.ratio])
+        self.keep_clear(ax, [ax.legend(loc="lower right", fontsize=7)], [self.image, self.lines])
+        self.keep_clear(ax2, [ax2.legend(loc="upper left", fontsize=7)], [self.det, self.ratio])
         sparse_ticks(fig)
 
     def update(self, alpha: float = 0.5, slope: float = 0.0) -> None:
@@ -451,7 +437,7 @@ class PropagationView(View):
         ax.yaxis.set_label_coords(0.0, 0.5, points(-26.1, 0.0))
         legend = self.fig.legend(handles=self.shapes, loc="lower left", bbox_to_anchor=(0, 0, 1, 1), bbox_transform=ax.transAxes,
                                  fontsize=6)  # placed as ax.legend would place it
-        _outside(ax, legend, [*self.shapes, *(a.arrow_patch for a in self.arrows), *self.points])
+        self.keep_clear(ax, [legend], [*self.shapes, *(a.arrow_patch for a in self.arrows), *self.points])
 
     def still(self):
         self.ax.set_animated(False)  # drawn by the figure itself, with its data, in a still picture

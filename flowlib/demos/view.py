@@ -71,6 +71,25 @@ class View:
         self._dynamic.append(artist)
         return artist
 
+    def keep_clear(self, ax, boxes, artists) -> None:
+        r"""Clip the dynamic ``artists`` to ``ax`` minus the boxes of ``boxes`` (a legend, a text's bbox
+        patch: stage), each widened by 2 pixels for its edge. Dynamic artists are painted over the stage,
+        legends included; clipped, they look drawn under them, as in a still picture. The holes are kept
+        in axes coordinates, so the clip follows a still picture saved at another dpi."""
+        from matplotlib.path import Path
+
+        renderer = self.fig.canvas.get_renderer()
+        ax.apply_aspect()  # the axes' final position (aspect="equal" moves it): the boxes' extents depend on it
+        to_axes = ax.transAxes.inverted()
+        vertices = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]  # counter-clockwise, the holes clockwise (nonzero rule)
+        for box in boxes:
+            (x0, y0), (x1, y1) = to_axes.transform(box.get_window_extent(renderer).expanded(1, 1).padded(2).get_points())
+            vertices += [(x0, y0), (x0, y1), (x1, y1), (x1, y0), (x0, y0)]
+        codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY] * (1 + len(boxes))
+        path = Path(vertices, codes)
+        for artist in artists:
+            artist.set_clip_path(path, ax.transAxes)
+
     def restage(self, key=None) -> None:
         r"""The stage changed (axis limits, a static label). Without ``key``: render it again on the next
         ``png()``. With a hashable ``key``: use the stage rendered for that key if there is one, else
