@@ -102,15 +102,17 @@ class _Slot(str):
 
 
 def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsize: float = 8, va: str = "center",
-                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None):
+                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None,
+                kept: bool = False):
     r"""Lines of text centred at ``xy`` (in ``coords``, default the data coordinates of ``parent``, an Axes
     or a Figure; then ``raise_by`` points higher) whose words are static and whose numbers are dynamic.
 
     ``rows``: one list of pieces per line, a piece being a ``str`` (a word: drawn once, in the stage) or
-    a ``_Slot(key)`` (a number: a dynamic Text, appended to ``slots`` as ``(text, slot)``, that ``update``
-    fills with ``set_text``). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the widest value the
-    sliders can give), so that the words and the box never move; a narrower number leaves a gap after
-    it; the words' Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
+    a ``_Slot(key)`` (a number: a dynamic Text, appended to ``slots`` as ``(text, slot)``, that
+    ``update`` fills with ``set_text``; with ``kept``, a ``_KeptText``, for numbers over the stage
+    only). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the widest value the sliders can
+    give), so that the words and the box never move; a narrower number leaves a gap after it; the words'
+    Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
     ``Text(bbox=...)`` would draw around the words and the widest numbers; returns it (arrows are
     anchored to it), else None.
     """
@@ -133,8 +135,11 @@ def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsiz
     for i, (row, row_widths) in enumerate(zip(rows, widths)):
         x, baseline = -sum(row_widths) / 2, top - i * pitch - gap / 2 - (height - descent)
         for piece, width in zip(row, row_widths):
-            text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, transform=at, fontsize=fontsize,
-                               color=color, ha="left", va="baseline")
+            style = dict(transform=at, fontsize=fontsize, color=color, ha="left", va="baseline")
+            if kept and isinstance(piece, _Slot):
+                text = parent.add_artist(_KeptText(x, baseline, "", clip_on=False, **style))
+            else:
+                text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, **style)
             if isinstance(piece, _Slot):
                 slots.append((view.dynamic(text), piece))
             elif words is not None:
@@ -363,8 +368,6 @@ class PropagationView(View):
         self._graph(axes[0], kept, changed, widest, inverse=False)
         self._graph(axes[1], kept, changed, widest, inverse=True)
         self._plane(axes[2], int(kept[0]), int(changed[0]))
-        for text, _ in self.slots:  # each over a box's face or the figure's white: the stage only
-            text.__class__ = _KeptText  # made by ax.text / fig.text, which add it where it belongs
         sparse_ticks(fig, nbins=4)  # (c): 4-6 ticks an axis; each new window lays out and draws their labels
 
     def _graph(self, ax, k, c, widest: dict, inverse: bool):
@@ -374,7 +377,7 @@ class PropagationView(View):
         ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
 
         def node(xy, rows, facecolor="white"):
-            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor)
+            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor, kept=True)
 
         top, middle, bottom = 3.3, 2.0, 0.5
         src_kept = node((0.9, top), [[f"{_name(s, k)} = ", _Slot(f"{src}_k")]], "#d9ead3")
@@ -397,7 +400,7 @@ class PropagationView(View):
         _arrow(ax, src_changed, first)
         _arrow(ax, first, second)
         _text_block(self, ax, (5.75, bottom - 0.42), [[_Slot(between)]], widest, self.slots, fontsize=7, va="top",
-                    color="0.2")  # the value between the two steps, under their arrow
+                    color="0.2", kept=True)  # the value between the two steps, under their arrow
         _arrow(ax, second, dst_changed)
         _arrow(ax, net, first, ("bottom", "top"), color="C0")
         _arrow(ax, net, second, ("right", "top"), color="C0")
@@ -427,7 +430,7 @@ class PropagationView(View):
         widest = {"ratio": 1.1 * self.widest["exp"], "exp_z": self.widest["exp"]}  # the box's ratio is about exp(α_θ(z))
         _text_block(self, self.fig, (0.5, 1.0), [["area f(box) / area box = ", _Slot("ratio", "{:.3f}")],
                                                  [f"exp({_A}(z)) = ", _Slot("exp_z", "{:.3f}")]],
-                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)
+                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6, kept=True)
         ax.set(xlabel=f"kept coordinate {k + 1}", ylabel=f"changed coordinate {c + 1}", aspect="equal",
                xlim=(-1, 1), ylim=(-1, 1))  # any square window: the legend's place in the axes is the same
         # the axis labels where matplotlib puts them beside this panel's tick labels (up to "−10"), fixed:
