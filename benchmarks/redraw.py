@@ -20,6 +20,7 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import matplotlib
 
@@ -44,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
 
     matplotlib.use("Agg")  # a script, not a notebook: draw off-screen
-    from flowlib.demos import all_demos
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the slider tests' harness
+    from demo_harness import all_demos, exercise, settings
 
     demos = {name: demo for name, demo in all_demos().items()
              if not args.prefixes or any(name.startswith(prefix) for prefix in args.prefixes)}
@@ -57,15 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     slow = []
     for name, demo in demos.items():
         state = demo.example_state()
-        demo.exercise(state)  # warm-up
+        exercise(demo, state)  # warm-up
         firsts = []
         for _ in range(args.repeats):
             start = time.perf_counter()
             view = demo.build(*state)
-            view.update(**demo.settings()[0])
+            view.update(**settings(demo)[0])
             view.png()
             firsts.append(1000 * (time.perf_counter() - start))
-        timings = demo.exercise(state, repeats=args.repeats)
+        timings = exercise(demo, state, repeats=args.repeats)
         ms = [1000 * t.total for t in timings]
         update = statistics.median(1000 * t.update for t in timings)
         median = statistics.median(ms)

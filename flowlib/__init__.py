@@ -7,6 +7,7 @@ method called, shape (B,). Inputs are (B, D) tensors.
 Importing flowlib defines names and does nothing else: no seeds, no rcParams.
 """
 
+from .areas import image_area, shoelace_area, square_boundary
 from .autoregressive import IAF, MAF
 from .checks import check_layer, jacobian
 from .datasets import DIGIT_LEVELS, TARGETS, TOYS, bits_per_dim, digits_data, target_log_prob, toy_data, toy_entropy, toy_log_prob
@@ -17,21 +18,41 @@ from .made import MADE, made_masks
 from .models import count_parameters, make_iaf, make_maf, make_nice, make_realnvp
 from .nets import MLP, MaskedLinear, soft_clamp
 from .nice import AdditiveCoupling, Scaling, coupling_mask
+from .passes import network_passes, record_made_passes
 from .permutations import Permutation, Reverse
-from .plotting import grid_points, plot_density, plot_digits, plot_grid_warp, plot_layers, plot_loss, plot_matrix, plot_samples
+from .perturb import randomize
+from .plotting import (
+                       digit_grid,
+                       grid_lines,
+                       grid_points,
+                       plot_density,
+                       plot_digits,
+                       plot_direction_times,
+                       plot_grid_warp,
+                       plot_layers,
+                       plot_loss,
+                       plot_made_masks,
+                       plot_matrix,
+                       plot_samples,
+)
 from .realnvp import AffineCoupling
+from .snapshots import Snapshot, Snapshots
+from .standardize import FixedAffine, standardized
+from .timing import direction_times, median_seconds
 from .train import fit, fit_reverse_kl
 
 __version__ = "0.1.0"
 
 __all__ = [
     "StandardNormal", "Flow",
-    "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF",
+    "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF", "FixedAffine",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
-    "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters",
-    "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian",
+    "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters", "standardized",
+    "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
+    "randomize", "record_made_passes", "network_passes", "median_seconds", "direction_times",
+    "shoelace_area", "square_boundary", "image_area",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
     "DIGIT_LEVELS", "digits_data", "bits_per_dim",
     "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",
-    "plot_loss", "plot_matrix",
+    "plot_loss", "plot_matrix", "grid_lines", "digit_grid", "plot_made_masks", "plot_direction_times",
 ]

@@ -13,6 +13,7 @@ import torch
 
 from .distributions import StandardNormal
 from .flow import Flow
+from .perturb import randomize
 
 __all__ = ["check_layer", "jacobian"]
 
@@ -32,13 +33,7 @@ def _perturb(layer: torch.nn.Module, seed: int, scale: float, buffers: bool = Fa
     # A new layer is the identity (zero last layers), where a sign error in log_det is invisible:
     # move every parameter away from its initial value first. With ``buffers``, floating-point
     # buffers too (to scramble a copy before loading a state_dict into it).
-    g = torch.Generator().manual_seed(seed)
-    tensors = list(layer.parameters())
-    if buffers:
-        tensors += [b for b in layer.buffers() if b.is_floating_point()]
-    with torch.no_grad():
-        for t in tensors:
-            t.add_(scale * torch.randn(t.shape, generator=g, dtype=t.dtype).to(t.device))
+    randomize(layer, scale, generator=torch.Generator().manual_seed(seed), buffers=buffers)
 
 
 def _plain_tensors(module: torch.nn.Module) -> list[str]:

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from matplotlib.ticker import FuncFormatter, LogFormatterMathtext, MaxNLocator, NullLocator
 
-__all__ = ["grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
-           "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "sparse_ticks"]
+__all__ = ["grid_points", "grid_lines", "nan_joined", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
+           "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "plot_made_masks", "plot_direction_times", "sparse_ticks"]
 
 
 def _points(x, width: int, who: str) -> np.ndarray:
@@ -45,6 +45,34 @@ def grid_points(bounds=(-4, 4, -4, 4), n: int = 200, dtype=torch.float32, device
     ys = torch.linspace(bounds[2], bounds[3], n, dtype=dtype, device=device)
     gx, gy = torch.meshgrid(xs, ys, indexing="xy")
     return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1), xs, ys
+
+
+def grid_lines(bounds=(-1.0, 1.0, -1.0, 1.0), lines: int = 13, points: int = 40, dtype=torch.float64,
+               device=None) -> torch.Tensor:
+    r"""The lines of a square grid over ``bounds`` = (x0, x1, y0, y1), as points: shape (2 · lines, points, 2).
+
+    Line 2k runs along x₁ at the k-th height, line 2k + 1 along x₂ at the k-th abscissa. Map the points
+    (``f(g.reshape(-1, 2)).reshape(g.shape)``) to see how a map bends space; draw them with one
+    ``LineCollection``, or as one polyline with ``nan_joined``.
+
+    >>> grid_lines((0, 1, 0, 1), lines=2, points=3)[:2].tolist()
+    [[[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 0.5], [0.0, 1.0]]]
+    """
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    xs, ys = (torch.linspace(lo, hi, points, dtype=dtype, device=device) for lo, hi in ((x0, x1), (y0, y1)))
+    kx, ky = (torch.linspace(lo, hi, lines, dtype=dtype, device=device) for lo, hi in ((x0, x1), (y0, y1)))
+    rows = []
+    for k in range(lines):
+        rows += [torch.stack([xs, ky[k].expand(points)], 1), torch.stack([kx[k].expand(points), ys], 1)]
+    return torch.stack(rows)
+
+
+def nan_joined(lines) -> np.ndarray:
+    r"""Polylines (L, P, 2) as one (L · (P + 1), 2) array, each line followed by a row of NaN: one ``Line2D``
+    then draws them all, as separate lines (cheaper to update than L artists)."""
+    lines = np.asarray(torch.as_tensor(lines).detach().cpu(), dtype=np.float64)
+    gap = np.full((lines.shape[0], 1, 2), np.nan)
+    return np.concatenate([lines, gap], 1).reshape(-1, 2)
 
 
 @torch.no_grad()
@@ -85,12 +113,9 @@ def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=No
     The grid points are made on ``device`` (CPU by default), in float32.
     """
     fig, ax = _axes(ax)
-    t = torch.linspace(0, 1, 100, device=device)
-    for k in torch.linspace(0, 1, lines, device=device):
-        for u, v in ((t, k.expand(100)), (k.expand(100), t)):
-            pts = torch.stack([bounds[0] + u * (bounds[1] - bounds[0]), bounds[2] + v * (bounds[3] - bounds[2])], 1)
-            out = _points(fn(pts), 2, "plot_grid_warp (the image of fn)")
-            ax.plot(out[:, 0], out[:, 1], color=color, lw=0.7)
+    for pts in grid_lines(bounds, lines, 100, dtype=torch.float32, device=device):
+        out = _points(fn(pts), 2, "plot_grid_warp (the image of fn)")
+        ax.plot(out[:, 0], out[:, 1], color=color, lw=0.7)
     ax.set(title=title, aspect="equal")
     return fig
 
@@ -111,24 +136,32 @@ def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None
 
 
 def digit_grid(x, nrow: int = 8) -> np.ndarray:
-    """The picture ``plot_digits`` shows: rows of ``x`` (B, 64) as 8x8 digits, column by column, ``nrow``
-    to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark); shape (9 nrow - 1, 9 ncol - 1).
+    """The picture ``plot_digits`` shows: rows of ``x`` (B, side²) as side x side digits, column by column,
+    ``nrow`` to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark; NaN stays NaN);
+    shape (nrow (side + 1) - 1, ncol (side + 1) - 1).
 
     >>> digit_grid(torch.zeros(3, 64), nrow=2).shape  # 2 rows, 2 columns (one place left white)
     (17, 17)
+    >>> digit_grid(torch.zeros(3, 4), nrow=1).shape  # 2x2 digits in one row
+    (2, 8)
     """
-    x = torch.as_tensor(_points(x, 64, "plot_digits")).clamp(0, 1).reshape(-1, 8, 8)
+    x = torch.as_tensor(x).detach().cpu()
+    side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
+    if x.dim() != 2 or side < 1 or side * side != x.shape[1]:
+        raise ValueError(f"digit_grid: expected images of shape (B, side²) such as (B, 64), got shape {tuple(x.shape)}")
+    x = x.double().clamp(0, 1).reshape(-1, side, side)
     ncol = -(-len(x) // nrow)
-    canvas = np.ones((nrow * 9 - 1, ncol * 9 - 1))
+    step = side + 1
+    canvas = np.ones((nrow * step - 1, ncol * step - 1))
     for k, img in enumerate(x.numpy()):
         r, c = k % nrow, k // nrow
-        canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = 1 - img
+        canvas[r * step:r * step + side, c * step:c * step + side] = 1 - img
     return canvas
 
 
 def plot_digits(x, nrow: int = 8, ax=None, title=None):
     """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1] (``digit_grid``)."""
-    canvas = digit_grid(x, nrow)
+    canvas = digit_grid(_points(x, 64, "plot_digits"), nrow)
     nrow, ncol = (len(canvas) + 1) // 9, (canvas.shape[1] + 1) // 9
     fig, ax = _axes(ax, figsize=(ncol * 0.45 + 0.5, nrow * 0.45 + 0.5))
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
@@ -154,6 +187,48 @@ def plot_matrix(m, ax=None, title=None, cmap="RdBu_r"):
     im = ax.imshow(m, cmap=cmap, vmin=-lim, vmax=lim)
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set(title=title)
+    return fig
+
+
+def plot_made_masks(masks, titles=None):
+    r"""MADE's masks (each (out, in), as from ``made_masks``) as heat maps, and the paths they leave.
+
+    Black = connection kept. The last panel is the number of paths from input j (column) to the μ
+    output i (row): the product of the masks, zero on and above the diagonal.
+    """
+    masks = [torch.as_tensor(m).detach().cpu().double() for m in masks]
+    paths = masks[0]
+    for m in masks[1:]:
+        paths = m @ paths
+    dim = masks[0].shape[1]
+    panels = [*masks, paths[:dim]]
+    titles = titles or [*(f"mask {k + 1} ({m.shape[0]}×{m.shape[1]})" for k, m in enumerate(masks)), "paths: input j → μ_i"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.8))
+    for ax, m, title in zip(axes, panels, titles):
+        ax.imshow(m.numpy(), cmap="Greys", vmin=0, interpolation="nearest", aspect="auto")
+        ax.set(title=title, xlabel="input unit", ylabel="output unit")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ticks = list(range(dim))
+    axes[-1].set(xlabel="input j", ylabel="output i", xticks=ticks, yticks=ticks,
+                 xticklabels=[str(j + 1) for j in ticks], yticklabels=[str(i + 1) for i in ticks])  # 1-based, as on the slides
+    fig.tight_layout()
+    return fig
+
+
+def plot_direction_times(results: dict, ax=None, title="time of one batch as D grows"):
+    r"""Log-log plot of ``timing.direction_times`` results, ``{model name: rows}``.
+
+    Colour = model; solid = density (inverse, x ↦ z), dashed = sampling (forward, z ↦ x).
+    """
+    fig, ax = _axes(ax, figsize=(5.5, 3.6))
+    for k, (name, rows) in enumerate(results.items()):
+        dims = [r["D"] for r in rows]
+        for direction, what, style in (("inverse", "density x ↦ z", "-"), ("forward", "sampling z ↦ x", "--")):
+            ax.plot(dims, [1e3 * r[f"{direction} s"] for r in rows], style, marker="o", ms=3, color=f"C{k}",
+                    label=f"{name} {what} ({direction})")
+    ax.set(xscale="log", yscale="log", xlabel="D (dimensions)", ylabel="median time (ms)", title=title)
+    ax.legend(fontsize=8)
     return fig
 
 

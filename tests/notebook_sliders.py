@@ -1,7 +1,7 @@
 r"""Helpers for the slider tests that run notebooks: which notebooks have sliders, how to start a kernel
 of this very Python, and what to run inside that kernel to find and move the sliders.
 
-The kernel side finds its widgets through ``flowlib.demos.shown()`` (every widget ``Demo.show`` built,
+The kernel side finds its widgets through ``demo_harness.shown()`` (every widget ``Demo.show`` built,
 in order), so nothing in a notebook has to be named for the tests. Used by ``test_sliders_kernel.py``
 (nbclient) and ``test_sliders_browser.py`` (JupyterLab).
 """
@@ -82,9 +82,11 @@ def current_env_kernel_manager():
 # Runs inside the notebook's kernel after the notebook ran; every function prints one JSON line. The
 # images are read on the frontend's side (nbclient's Output widget mimic, or the page), by the id of
 # each interactive's Output widget.
-PROBE = r"""
+PROBE = f"_ST_TESTS = {str(Path(__file__).resolve().parent)!r}\n" + r"""
 import json as _st_json, time as _st_time
-from flowlib.demos import shown as _st_shown
+import sys as _st_sys
+_st_sys.path.insert(0, _ST_TESTS)  # the harness lives with the tests
+from demo_harness import settings as _st_demo_settings, shown as _st_shown
 
 _st_original, _st_settings = {}, {}
 
@@ -92,7 +94,7 @@ def _st_list():
     report = []
     for index, (name, demo, widget) in enumerate(_st_shown()):
         original = _st_original.setdefault(index, {c._kwarg: c.value for c in widget.kwargs_widgets})
-        settings = _st_settings.setdefault(index, demo.settings())
+        settings = _st_settings.setdefault(index, _st_demo_settings(demo))
         moved = [sorted(k for k, v in s.items() if repr(v) != repr(original[k])) for s in settings]
         report.append({"name": name, "output_id": widget.out.model_id,
                        "sliders": [c._kwarg for c in widget.kwargs_widgets],
@@ -154,7 +156,7 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
     run(PROBE)
     widgets = json.loads(run("_st_list()"))
     if not widgets:
-        report.problems.append(f"{notebook}: a cell calls NAME.show( but flowlib.demos.shown() is empty: "
+        report.problems.append(f"{notebook}: a cell calls NAME.show( but demo_harness.shown() is empty: "
                                "no widget was built by Demo.show")
     for index, widget in enumerate(widgets):
         name = f"{notebook}: widget {index} ({widget['name']})"

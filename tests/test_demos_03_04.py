@@ -12,29 +12,39 @@ import pytest
 import torch
 from matplotlib.text import Text
 
-from flowlib import AdditiveCoupling, AffineCoupling, Flow, StandardNormal, check_layer, fit, make_nice, make_realnvp
-from flowlib.demos.nice import FixedAffine, Snapshots, TrainingView, standardized
+from flowlib import (
+    AdditiveCoupling,
+    AffineCoupling,
+    FixedAffine,
+    Flow,
+    Snapshots,
+    StandardNormal,
+    check_layer,
+    fit,
+    make_nice,
+    make_realnvp,
+    randomize,
+    square_boundary,
+    standardized,
+)
+from flowlib.course import TOY_BOUNDS
+from flowlib.demos.nice import TrainingView
 from flowlib.demos.realnvp import (
     LayersView,
     PropagationView,
     VolumeView,
     affine_coupling_2d,
-    image_area,
     layer_steps,
     propagation_values,
-    square_boundary,
+    region_areas,
 )
 
 
 def _moved(layer, seed=0, std=0.4):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.add_(std * torch.randn(p.shape, generator=g))
-    return layer
+    return randomize(layer, std, generator=torch.Generator().manual_seed(seed))
 
 
-# --- flowlib.demos.nice ---------------------------------------------------------------------
+# --- flowlib.standardize, flowlib.snapshots, flowlib.demos.nice ----------------------------
 
 def test_fixed_affine_passes_the_layer_check():
     layer = FixedAffine(torch.tensor([0.5, -1.0, 2.0]), torch.tensor([0.1, 1.0, 3.0]))
@@ -89,7 +99,7 @@ def test_snapshots_record_the_right_steps_and_do_not_change_training():
     def train(with_recorder):
         torch.manual_seed(0)
         flow = make_realnvp(2, layers=2, hidden=(8,))
-        recorder = Snapshots(flow, z, every=10, n=12) if with_recorder else None
+        recorder = Snapshots(flow, z, every=10, bounds=TOY_BOUNDS, n=12) if with_recorder else None
         losses = fit(flow, data, steps=30, batch_size=64, lr=1e-2, callback=recorder, progress=False)
         return flow, recorder, losses
 
@@ -112,12 +122,12 @@ def test_snapshots_reject_bad_arguments():
     with pytest.raises(ValueError, match="every must be a positive int"):
         Snapshots(flow, torch.zeros(3, 2), every=0)
     with pytest.raises(ValueError, match=r"shape \(B, 2\)"):
-        Snapshots(flow, torch.zeros(3, 3))
+        Snapshots(flow, torch.zeros(3, 3), every=1)
 
 
 def test_training_view_shows_the_nearest_snapshot():
     flow = make_nice(2, layers=2, hidden=(4,))
-    recorder = Snapshots(flow, torch.zeros(5, 2), every=50, n=8)
+    recorder = Snapshots(flow, torch.zeros(5, 2), every=50, bounds=TOY_BOUNDS, n=8)
     for done in (50, 100):
         recorder.record(done, flow)
     view = TrainingView(recorder.snapshots, torch.zeros(10, 2), [1.0] * 100)
@@ -134,18 +144,18 @@ def test_training_view_shows_the_nearest_snapshot():
 
 @pytest.mark.parametrize("a, b", [(0.0, 0.0), (0.7, 0.0), (-1.2, 0.0), (0.3, 0.8), (-0.5, -1.0)])
 def test_image_area_matches_the_integral_of_det_j(a, b):
-    measured, predicted = image_area(a, b)
+    measured, predicted = region_areas(a, b)
     assert measured == pytest.approx(predicted, rel=1e-3)
     if b == 0.0:
         assert predicted == pytest.approx(4 * math.exp(a))
 
 
 def test_affine_coupling_2d_keeps_z1_and_square_boundary_is_closed_counter_clockwise():
-    boundary = square_boundary((-1, 1, -1, 1), 10)
+    boundary = square_boundary((0.0, 0.0), [2.0], 10)[0]
     assert boundary.shape == (40, 2)
     x = affine_coupling_2d(boundary, 0.4, 0.2)
     assert torch.equal(x[:, 0], boundary[:, 0])
-    assert image_area(0.0, 0.0)[0] > 0  # counter-clockwise: a positive shoelace area
+    assert region_areas(0.0, 0.0)[0] > 0  # counter-clockwise: a positive shoelace area
 
 
 @pytest.mark.parametrize("parity", [0, 1])
@@ -220,13 +230,13 @@ def test_propagation_view_shows_the_layers_own_numbers(parity):
 def test_volume_view_shows_both_areas_and_the_remark_only_when_alpha_varies():
     view = VolumeView()
     view.update(alpha=0.3, slope=0.0)
-    measured, predicted = image_area(0.3, 0.0)
+    measured, predicted = region_areas(0.3, 0.0)
     shown = _shown(view)
     assert {f"{measured:.3f}", f"{predicted:.3f}", "+0.30", "+0.00"} <= shown
     assert not any("α varies" in text for text in shown)
     view.update(alpha=-0.4, slope=0.5)
     shown = _shown(view)
-    assert f"{image_area(-0.4, 0.5)[0]:.3f}" in shown and "−0.40" in shown
+    assert f"{region_areas(-0.4, 0.5)[0]:.3f}" in shown and "−0.40" in shown
     assert any("α varies" in text for text in shown)
 
 

@@ -11,24 +11,30 @@ import math
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
-from flowlib import IAF, MADE, MAF, TARGETS, grid_points, made_masks, make_iaf, make_maf, target_log_prob
-from flowlib.demos.iaf import REVERSE_KL, TARGET_BOUNDS, ReverseKLView, log_normalizer
-from flowlib.demos.maf import (
-    RASTER_SAMPLING,
-    TRAINING,
-    RasterSamplingView,
-    digit_mosaic,
+from flowlib import (
+    IAF,
+    MADE,
+    MAF,
+    TARGETS,
+    digit_grid,
     direction_times,
+    grid_points,
+    made_masks,
+    make_iaf,
+    make_maf,
     median_seconds,
     plot_direction_times,
     plot_made_masks,
     randomize,
-    raster_states,
     record_made_passes,
+    target_log_prob,
 )
+from flowlib.demos.iaf import REVERSE_KL, TARGET_BOUNDS, ReverseKLView, log_normalizer
+from flowlib.demos.maf import RASTER_SAMPLING, TRAINING, RasterSamplingView, raster_states
 
 matplotlib.use("Agg")
 
@@ -171,11 +177,14 @@ def test_drawing_helpers_edge_cases():
     assert isinstance(TRAINING.draw(snapshots, torch.randn(30, 2), (-4, 4, -4, 4), index=7), matplotlib.figure.Figure)
 
 
-def test_plot_made_masks_and_digit_mosaic():
+def test_plot_made_masks_and_digit_grid_in_one_row():
     masks = made_masks(4, hidden=(6, 6))
     fig = plot_made_masks(masks)
     assert len(fig.axes) == len(masks) + 1
     plt.close(fig)
-    mosaic = digit_mosaic(torch.rand(3, 64))
+    images = torch.rand(3, 64)
+    images[1, 5] = float("nan")  # a pixel not computed yet (RASTER_SAMPLING) stays NaN
+    mosaic = digit_grid(images, nrow=1)
     assert mosaic.shape == (8, 3 * 9 - 1)
-    assert torch.isnan(torch.as_tensor(mosaic[:, 8])).all() and not torch.isnan(torch.as_tensor(mosaic[:, :8])).any()
+    assert (mosaic[:, 8] == 1).all() and abs(mosaic[0, 0] - (1 - float(images[0, 0]))) < 1e-7  # white gaps, ink dark
+    assert np.isnan(mosaic).sum() == 1 and np.isnan(mosaic[0, 9 + 5])

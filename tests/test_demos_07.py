@@ -14,18 +14,16 @@ import matplotlib
 import pytest
 import torch
 
-from flowlib import MADE, fit_reverse_kl, grid_points, make_iaf, make_maf, make_nice, make_realnvp
+from flowlib import MADE, Snapshots, fit_reverse_kl, grid_points, make_iaf, make_maf, make_nice, make_realnvp, network_passes
 from flowlib.demos.distillation import (
     DISTILLATION,
     FIRST_MODE,
     GAP,
     MODE_SEEKING,
     MODE_STD,
-    Snapshots,
     bimodal_data,
     bimodal_log_prob,
     gaussian_fits,
-    network_passes,
 )
 
 matplotlib.use("Agg")
@@ -87,14 +85,14 @@ def test_snapshots_record_the_fixed_batch_without_drawing_random_numbers():
     state = torch.get_rng_state()
     snapshots(0, student)  # after 1 step: not a multiple of 4
     assert torch.equal(torch.get_rng_state(), state)
-    assert [s for s, _ in snapshots.snapshots] == [0]
+    assert [s.step for s in snapshots.snapshots] == [0] and snapshots.snapshots[0].density is None  # no bounds
     fit_reverse_kl(student, lambda x: -0.5 * x.pow(2).sum(-1), steps=8, progress=False, callback=snapshots)
-    steps = [s for s, _ in snapshots.snapshots]
+    steps = [s.step for s in snapshots.snapshots]
     assert steps == [0, 4, 8]
-    assert torch.equal(torch.as_tensor(snapshots.snapshots[0][1]), before)
-    assert not torch.allclose(torch.as_tensor(snapshots.snapshots[-1][1]), before)  # it trained
+    assert torch.equal(torch.as_tensor(snapshots.snapshots[0].samples), before)
+    assert not torch.allclose(torch.as_tensor(snapshots.snapshots[-1].samples), before)  # it trained
     with torch.no_grad():
-        assert torch.allclose(torch.as_tensor(snapshots.snapshots[-1][1]), student(z)[0])
+        assert torch.allclose(torch.as_tensor(snapshots.snapshots[-1].samples), student(z)[0])
     with pytest.raises(ValueError, match="every must be a positive int"):
         Snapshots(student, z, every=0)
     with pytest.raises(ValueError, match=r"expected z of shape \(B, 2\)"):

@@ -1,7 +1,7 @@
 r"""Layer 1 of the slider tests: without a kernel.
 
 Every ``Demo`` defined in a ``flowlib.demos.*`` module moves one view of its ``example_state()``
-through every setting of ``Demo.settings()`` (each slider's ends and middle, every dropdown option,
+through every setting of ``settings(demo)`` (``demo_harness``) (each slider's ends and middle, every dropdown option,
 the demo's ``special`` settings), as a student would; each update must raise nothing, and each image
 must equal, pixel for pixel, that of a view built afresh for the same setting (an update that leaves
 an artist behind fails). The redraw goal (update plus render to PNG) is a median of 100 ms on the
@@ -25,11 +25,12 @@ import time
 import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
+from demo_harness import all_demos, demo_name, exercise, settings, slider_values
 from IPython.display import Image
 from matplotlib.figure import Figure
 
 import flowlib.demos
-from flowlib.demos import Demo, DemoError, View, all_demos, slider_values
+from flowlib.demos import Demo, DemoError, View
 
 GOAL_MS = 100
 BOUND_MS = 10 * GOAL_MS  # the test's bound: 10x the goal
@@ -70,11 +71,17 @@ def test_example_state_is_quick_and_fits_the_view(name):
     seconds = time.perf_counter() - start
     assert isinstance(state, tuple), f"{name}: example_state() returned {type(state).__name__}, expected a tuple"
     assert seconds <= EXAMPLE_STATE_BOUND_S, f"{name}: example_state() took {seconds:.1f} s (goal 1 s)"
-    assert isinstance(demo.view, type) and issubclass(demo.view, View), (
-        f"{name}: a notebook demo must be a View (built once, updated in place), got {demo.view!r}")
+    check_fits(name, demo, state)
+
+
+def check_fits(name: str, demo: Demo, state: tuple) -> None:
+    """``state`` and the sliders fit the demo's view: a View subclass, or a plain drawing function (a first draft)."""
     try:
-        inspect.signature(demo.view).bind(*state)
-        inspect.signature(demo.view.update).bind(None, **demo.settings()[0])
+        if isinstance(demo.view, type) and issubclass(demo.view, View):
+            inspect.signature(demo.view).bind(*state)
+            inspect.signature(demo.view.update).bind(None, **settings(demo)[0])
+        else:  # draw(*state, **slider_values) -> Figure: a new figure at every move, valid if slower
+            inspect.signature(demo.view).bind(*state, **settings(demo)[0])
     except TypeError as error:
         pytest.fail(f"{name}: example_state() or the sliders do not fit {demo.view.__name__}: {error}")
 
@@ -83,8 +90,8 @@ def test_example_state_is_quick_and_fits_the_view(name):
 def test_every_setting_redraws_quickly_and_as_a_fresh_view(name, capsys):
     demo = DEMOS[name]
     state = demo.example_state()
-    demo.exercise(state, compare=True)  # also the warm-up: font cache, glyph cache, first-call costs
-    timings = demo.exercise(state)
+    exercise(demo, state, compare=True)  # also the warm-up: font cache, glyph cache, first-call costs
+    timings = exercise(demo, state)
     update_ms = 1000 * statistics.median(t.update for t in timings)
     median_ms = 1000 * statistics.median(t.total for t in timings)
     with capsys.disabled():
@@ -156,10 +163,10 @@ def _line_sliders():
 
 def test_settings_cover_ends_middle_options_and_special():
     demo = Demo(_Line, _line_sliders, special=({"slope": 0.5},), example_state=lambda: ([0.0, 1.0],))
-    assert demo.settings() == [
+    assert settings(demo) == [
         {"slope": 1.0, "kind": "line"}, {"slope": -2.0, "kind": "line"}, {"slope": 2.0, "kind": "line"},
         {"slope": 0.0, "kind": "line"}, {"slope": 1.0, "kind": "dot"}, {"slope": 0.5, "kind": "line"}]
-    assert len(demo.exercise(compare=True)) == 6
+    assert len(exercise(demo, compare=True)) == 6
 
 
 def test_broken_slider_callback_fails_headless():
@@ -171,7 +178,7 @@ def test_broken_slider_callback_fails_headless():
 
     demo = Demo(Broken, _line_sliders, example_state=lambda: ([0.0, 1.0],))
     with pytest.raises(DemoError, match=r"'slope': -2.0.*ZeroDivisionError"):
-        demo.exercise()
+        exercise(demo)
     widget = demo.show([0.0, 1.0])
     with pytest.raises(AssertionError, match="slope=-2.0 did not display a new image"):
         move_each_slider("broken", widget)  # raises inside the widget: only logged
@@ -185,9 +192,9 @@ def test_an_update_that_leaves_an_artist_behind_fails():
             self.dynamic(self.fig.axes[0].plot([0.5], [slope / 2], "o")[0])
 
     demo = Demo(Stale, _line_sliders, example_state=lambda: ([0.0, 1.0],))
-    assert demo.exercise()  # nothing raises: only the comparison catches it
+    assert exercise(demo)  # nothing raises: only the comparison catches it
     with pytest.raises(DemoError, match="differs from a fresh view's"):
-        demo.exercise(compare=True)
+        exercise(demo, compare=True)
 
 
 def test_an_update_that_changes_the_stage_must_restage():
@@ -202,8 +209,8 @@ def test_an_update_that_changes_the_stage_must_restage():
             self.restage(abs(slope))  # one kept stage per |slope|
 
     with pytest.raises(DemoError, match="without restage"):
-        Demo(Zoom, _line_sliders, example_state=lambda: ([0.0, 1.0],)).exercise(compare=True)
-    assert len(Demo(Restaged, _line_sliders, example_state=lambda: ([0.0, 1.0],)).exercise(compare=True)) == 5
+        exercise(Demo(Zoom, _line_sliders, example_state=lambda: ([0.0, 1.0],)), compare=True)
+    assert len(exercise(Demo(Restaged, _line_sliders, example_state=lambda: ([0.0, 1.0],)), compare=True)) == 5
 
 
 def _draw_line(xs, *, slope, kind="line"):
@@ -214,7 +221,7 @@ def _draw_line(xs, *, slope, kind="line"):
 
 def test_a_plain_drawing_function_still_works():
     demo = Demo(_draw_line, _line_sliders, example_state=lambda: ([0.0, 1.0],))
-    assert len(demo.exercise(compare=True)) == 5
+    assert len(exercise(demo, compare=True)) == 5
     assert isinstance(demo.draw([0.0, 1.0], slope=2.0), Figure)
     assert plt.get_fignums() == [], "a plain function's figures must leave pyplot (or the inline backend shows them twice)"
 
@@ -222,7 +229,7 @@ def test_a_plain_drawing_function_still_works():
 def test_draw_returning_no_figure_fails():
     demo = Demo(lambda xs, *, slope, kind: None, _line_sliders, example_state=lambda: ([0.0],))
     with pytest.raises(DemoError, match="returned NoneType, expected a matplotlib Figure"):
-        demo.exercise()
+        exercise(demo)
 
 
 def test_building_a_view_that_raises_names_the_demo():
@@ -231,13 +238,13 @@ def test_building_a_view_that_raises_names_the_demo():
             raise ValueError("expected xs of shape (B,)")
 
     with pytest.raises(DemoError, match=r"building the view raised ValueError\('expected xs of shape"):
-        Demo(Unbuildable, _line_sliders, example_state=lambda: ([0.0],)).exercise()
+        exercise(Demo(Unbuildable, _line_sliders, example_state=lambda: ([0.0],)))
 
 
 def test_special_naming_no_slider_fails():
     demo = Demo(_draw_line, _line_sliders, special=({"angle": 1.0},))
     with pytest.raises(DemoError, match=r"names \['angle'\], expected only slider names"):
-        demo.settings()
+        settings(demo)
 
 
 def test_all_demos_finds_module_level_demos(tmp_path, monkeypatch):
@@ -250,7 +257,9 @@ def test_all_demos_finds_module_level_demos(tmp_path, monkeypatch):
     try:
         demos = all_demos()
         assert "zz_fixture.COUNT" in demos
-        assert flowlib.demos.demo_name(demos["zz_fixture.COUNT"]) == "zz_fixture.COUNT"
-        assert [s["n"] for s in demos["zz_fixture.COUNT"].settings()] == [1, 0, 3, 2]
+        assert demo_name(demos["zz_fixture.COUNT"]) == "zz_fixture.COUNT"
+        assert [s["n"] for s in settings(demos["zz_fixture.COUNT"])] == [1, 0, 3, 2]
+        check_fits("zz_fixture.COUNT", demos["zz_fixture.COUNT"], ())  # a plain function passes the per-demo checks
+        assert len(exercise(demos["zz_fixture.COUNT"], compare=True)) == 4
     finally:
         sys.modules.pop("flowlib.demos.zz_fixture", None)

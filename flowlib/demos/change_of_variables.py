@@ -28,13 +28,14 @@ from matplotlib.legend import Legend
 from torch import nn
 
 from .._validate import check_points
-from ..plotting import sparse_ticks
+from ..areas import shoelace_area
+from ..plotting import grid_lines, nan_joined, sparse_ticks
 from . import Demo, View
 
 __all__ = [
     "BASES", "target_pdf", "target_cdf", "target_icdf", "base_pdf", "base_cdf", "monotone_map",
     "monotone_map_inverse", "MonotoneMapView", "MONOTONE_MAP",
-    "parallelogram", "shoelace_area", "monte_carlo_area", "linear_density", "is_singular",
+    "parallelogram", "monte_carlo_area", "linear_density", "is_singular",
     "LinearMapView", "LINEAR_MAP",
     "Bend", "THETA_TRUE", "BendView", "BEND_MAP", "FIT_STEPS", "LearningView", "LEARNING",
 ]
@@ -285,26 +286,6 @@ def parallelogram(a: float, b: float, c: float, d: float) -> np.ndarray:
     [[0.0, 0.0], [2.0, 0.0], [3.0, 1.0], [1.0, 1.0]]
     """
     return np.array([[0.0, 0.0], [a, b], [a + c, b + d], [c, d]], dtype=np.float64)
-
-
-def shoelace_area(vertices):
-    r"""The signed area of a polygon, ½ Σᵢ (xᵢ yᵢ₊₁ - xᵢ₊₁ yᵢ): positive when the corners run counter-clockwise.
-
-    ``vertices``: array-like of shape (K, 2), K ≥ 3, in order around the polygon; returns a float.
-    A batch of polygons (..., K, 2) gives an array of areas of shape (...).
-
-    >>> shoelace_area([[0, 0], [2, 0], [3, 1], [1, 1]])  # the image of the unit square under (2 1; 0 1)
-    2.0
-    >>> shoelace_area([[0, 0], [0, 1], [1, 1], [1, 0]])  # clockwise
-    -1.0
-    """
-    v = np.asarray(vertices.detach().cpu() if isinstance(vertices, torch.Tensor) else vertices, dtype=np.float64)
-    if v.ndim < 2 or v.shape[-1] != 2 or v.shape[-2] < 3:
-        raise ValueError(f"shoelace_area: expected vertices of shape (K, 2) with K >= 3 (or a batch (..., K, 2)), "
-                         f"got shape {v.shape}")
-    x, y = v[..., 0], v[..., 1]
-    area = 0.5 * np.sum(x * np.roll(y, -1, axis=-1) - np.roll(x, -1, axis=-1) * y, axis=-1)
-    return float(area) if v.ndim == 2 else area
 
 
 def monte_carlo_area(vertices, unit_points) -> tuple[float, float]:
@@ -574,14 +555,8 @@ def _grid(n: int):
 
 def _grid_lines(bend: Bend, lines: int = 9, points: int = 40, half: float = 2.5) -> np.ndarray:
     """The image of a square grid of [-half, half]² under the bend, as one polyline broken by NaNs."""
-    t = torch.linspace(-half, half, points, dtype=torch.float64)
-    segments = []
-    for k in torch.linspace(-half, half, lines, dtype=torch.float64):
-        segments += [torch.stack([t, k.expand(points)], 1), torch.stack([k.expand(points), t], 1)]
-    z = torch.cat(segments)
-    x = bend(z)[0].detach().numpy().reshape(2 * lines, points, 2)
-    gap = np.full((2 * lines, 1, 2), np.nan)
-    return np.concatenate([x, gap], 1).reshape(-1, 2)
+    grid = grid_lines((-half, half, -half, half), lines, points)
+    return nan_joined(bend(grid.reshape(-1, 2))[0].reshape(grid.shape))
 
 
 class BendView(View):

@@ -1,9 +1,8 @@
 r"""Notebook 07 (the best of both worlds): probability density distillation, mode seeking, and costs.
 
-- ``network_passes(module, call)``: run ``call()`` and count the passes of the networks inside
-  ``module``: every MADE (MAF, IAF) and every coupling network (NICE's m_θ, RealNVP's (μ_θ, α_θ)).
-  The slides' cost unit, for the series table (``flowlib.demos.maf.record_made_passes`` sees MADEs only).
-- ``Snapshots``: a ``distil`` callback keeping the student's samples of one fixed latent batch.
+The notebook counts the slides' cost unit with ``flowlib.network_passes`` and records the student with
+``flowlib.Snapshots`` (a ``distil`` callback keeping the samples of one fixed latent batch).
+
 - ``DISTILLATION`` (``DistillationView``): slider over those snapshots, the student's samples on the
   teacher's density, and the loss so far.
 - A bimodal target for the mode-seeking experiment: in x₁ two equal Gaussians (std ``MODE_STD``) at
@@ -30,103 +29,30 @@ from matplotlib.legend import Legend
 from matplotlib.ticker import NullFormatter
 
 from .._validate import check_points
-from ..autoregressive import IAF, MAF
-from ..nice import AdditiveCoupling
 from ..plotting import sparse_ticks
-from ..realnvp import AffineCoupling
 from . import Demo, View
 
-__all__ = ["network_passes", "SNAPSHOTS", "Snapshots", "DistillationView", "DISTILLATION",
+__all__ = ["SNAPSHOTS", "DistillationView", "DISTILLATION",
            "FIRST_MODE", "MODE_STD", "GAP", "bimodal_log_prob", "bimodal_data", "gaussian_fits",
            "ModeSeekingView", "MODE_SEEKING"]
-
-
-def network_passes(module: torch.nn.Module, call) -> tuple[object, int]:
-    r"""Run ``call()`` and count the network passes made inside ``module`` (a layer or a ``Flow``).
-
-    A network pass is one call of a MAF/IAF layer's MADE or of a coupling layer's network, on a
-    whole batch: the unit in which the slides count cost ("one pass" vs "D sequential passes").
-    Forward hooks count them; they are removed afterwards, also when ``call`` raises.
-
-    Returns:
-        ``(result, passes)``: what ``call()`` returned, and the number of passes.
-
-    >>> from flowlib import make_maf, make_realnvp
-    >>> maf, nvp = make_maf(5, layers=2, hidden=(8,)), make_realnvp(5, layers=2, hidden=(8,))
-    >>> z = torch.randn(3, 5)
-    >>> [network_passes(f, lambda: f.forward(z))[1] for f in (maf, nvp)]  # sampling: K·D vs K
-    [10, 2]
-    """
-    if not callable(call):
-        raise TypeError(f"network_passes: call must be a function of no arguments, got {type(call).__name__}")
-    nets = []
-    for layer in module.modules():
-        if isinstance(layer, (MAF, IAF)):
-            nets.append(layer.made)
-        elif isinstance(layer, AdditiveCoupling):
-            nets.append(layer.m)
-        elif isinstance(layer, AffineCoupling):
-            nets.append(layer.net)
-    if not nets:
-        raise ValueError(f"network_passes: {type(module).__name__} holds no MAF, IAF or coupling layer, so there is "
-                         "nothing to count; expected a flow such as make_maf(...) or make_realnvp(...)")
-    count = [0]
-
-    def hook(_module, _args, _out):
-        count[0] += 1
-
-    hooks = [net.register_forward_hook(hook) for net in nets]
-    try:
-        result = call()
-    finally:
-        for h in hooks:
-            h.remove()
-    return result, count[0]
 
 
 SNAPSHOTS = 12  # DISTILLATION's slider runs over snapshots 0..SNAPSHOTS (0 = before distillation)
 
 
-class Snapshots:
-    r"""A ``distil`` (or ``fit``) callback: the student's samples x = f_θ(z) of one fixed batch ``z``.
-
-    ``Snapshots(student, z, every)`` records the student at once (step 0), then after every
-    ``every``-th step. A fixed ``z`` draws no random numbers (distillation runs the same with or
-    without the recorder) and lets the eye follow each point. ``snapshots.snapshots`` is a list of
-    ``(step, samples (B, 2) array)``.
-    """
-
-    def __init__(self, student, z: torch.Tensor, every: int):
-        check_points(z, student.dim, "Snapshots", "z")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"Snapshots: every must be a positive int, got {every!r}")
-        self.z, self.every = z, every
-        self.snapshots: list[tuple[int, np.ndarray]] = []
-        self.record(0, student)
-
-    @torch.no_grad()
-    def record(self, step: int, student) -> None:
-        """Store the student's samples after ``step`` steps."""
-        self.snapshots.append((step, student(self.z)[0].cpu().numpy()))
-
-    def __call__(self, step: int, student) -> None:
-        done = step + 1  # the callback runs after step ``step`` (counted from 0)
-        if done % self.every == 0:
-            self.record(done, student)
-
-
 class DistillationView(View):
     r"""The student during distillation: its samples on the teacher's density, and the loss so far.
 
-    State: ``snapshots``, a list of ``(step, samples (m, 2))``; ``teacher_density``, an (n, n) array of
+    State: ``snapshots``, a list of ``(step, density, samples (m, 2))`` (``flowlib.Snapshot``; density unused);
+    ``teacher_density``, an (n, n) array of
     the teacher's p(x) over ``bounds`` = (x0, x1, y0, y1), rows along x₂; ``losses``, the loss of every
     step. The slider's ``index`` picks the snapshot (clipped to the list).
     """
 
     def __init__(self, snapshots, teacher_density, bounds, losses):
         if not len(snapshots):
-            raise ValueError("DistillationView: expected at least one snapshot (step, samples), got none")
-        self.snapshots = [(step, np.asarray(samples)) for step, samples in snapshots]
+            raise ValueError("DistillationView: expected at least one snapshot (step, density, samples), got none")
+        self.snapshots = [(step, np.asarray(samples)) for step, _, samples in snapshots]
         bounds = tuple(bounds)
         self.losses = losses = np.asarray(losses, dtype=float)
         self.fig = fig = self.figure(figsize=(8.4, 3.4))
@@ -164,7 +90,7 @@ def _distillation_sliders():
 
 def _distillation_example():
     g = torch.Generator().manual_seed(0)
-    snaps = [(50 * i, torch.randn(1000, 2, generator=g).numpy()) for i in range(SNAPSHOTS + 1)]
+    snaps = [(50 * i, None, torch.randn(1000, 2, generator=g).numpy()) for i in range(SNAPSHOTS + 1)]
     density = torch.rand(60, 60, generator=g).numpy()
     losses = (4 * torch.rand(600, generator=g) * torch.linspace(1, 0.01, 600)).tolist()
     return snaps, density, (-4.5, 4.5, -2.5, 5.5), losses

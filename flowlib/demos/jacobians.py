@@ -20,16 +20,17 @@ import numpy as np
 import torch
 
 from .._validate import check_points
+from ..areas import image_area, shoelace_area, square_boundary
 from ..autoregressive import IAF, MAF
 from ..checks import jacobian
 from ..models import make_realnvp
 from ..nice import AdditiveCoupling
-from ..plotting import sparse_ticks
+from ..perturb import randomize
+from ..plotting import grid_lines, nan_joined, sparse_ticks
 from ..realnvp import AffineCoupling
 from . import Demo, View
-from .change_of_variables import shoelace_area
 
-__all__ = ["K", "S", "example_map", "example_map_inverse", "example_jacobian", "square_boundary", "image_area",
+__all__ = ["K", "S", "example_map", "example_map_inverse", "example_jacobian",
            "LocalAreaView", "LOCAL_AREA", "LAYER_NAMES", "POINTS", "make_layers", "layer_jacobians",
            "TriangularView", "TRIANGULAR"]
 
@@ -71,26 +72,6 @@ def example_jacobian(z: torch.Tensor) -> torch.Tensor:
     return torch.stack([torch.stack([1 + c * S * y2, c * e], -1), torch.stack([S * y2, e], -1)], -2)
 
 
-def square_boundary(z0, eps, n: int = 64) -> torch.Tensor:
-    r"""Points around the square of side ε centred at z₀, counter-clockwise, n per side: shape (E, 4n, 2)
-    for a vector of E sizes ``eps`` (float64)."""
-    z0 = torch.as_tensor(z0, dtype=torch.float64).reshape(1, 1, 2)
-    eps = torch.as_tensor(eps, dtype=torch.float64).reshape(-1, 1, 1)
-    t = torch.linspace(-0.5, 0.5, n + 1, dtype=torch.float64)[:-1]
-    half = torch.full_like(t, 0.5)
-    sides = [torch.stack(p, 1) for p in ((t, -half), (half, t), (-t, half), (-half, -t))]  # bottom, right, top, left
-    return z0 + eps * torch.cat(sides)[None]
-
-
-def image_area(z0, eps, n: int = 64) -> np.ndarray:
-    r"""The area of f(square of side ε around z₀), one per entry of ``eps``: shoelace formula on the mapped
-    boundary (4n points). f(z₀) is subtracted first so that tiny areas keep their digits."""
-    boundary = square_boundary(z0, eps, n)  # (E, 4n, 2)
-    x = example_map(boundary.reshape(-1, 2)).reshape(boundary.shape)
-    centre = example_map(torch.as_tensor(z0, dtype=torch.float64).reshape(1, 2))
-    return np.atleast_1d(shoelace_area((x - centre).numpy()))
-
-
 _EPS_CURVE = np.geomspace(0.01, 1.5, 24)
 # The panels are drawn in units of ε around z₀ and around f(z₀), u = (z - z₀)/ε and (x - f(z₀))/ε, so that
 # their limits (the stage) stay fixed: in these units the square is always the same, its image tends to
@@ -104,10 +85,7 @@ _Z_HALF, _X_HALF, _ERROR_LIM = (1.71, 1.65), (2.85, 2.75), (2e-7, 0.15)
 def _grid_lines() -> torch.Tensor:
     r"""The microscope's faint grid in units of ε: 13 lines each way over [-1.5, 1.5] (step ε/4), 24 points
     each, every line followed by a NaN so that one Line2D draws them all: shape (26 · 25, 2), float64."""
-    t = torch.linspace(-1.5, 1.5, 24, dtype=torch.float64)
-    lines = torch.cat([torch.stack(p, 1) for k in torch.linspace(-1.5, 1.5, 13, dtype=torch.float64)
-                       for p in ((t, k.expand(24)), (k.expand(24), t))]).reshape(26, 24, 2)
-    return torch.cat([lines, torch.full((26, 1, 2), float("nan"), dtype=torch.float64)], 1).reshape(-1, 2)
+    return torch.as_tensor(nan_joined(grid_lines((-1.5, 1.5, -1.5, 1.5), 13, 24)))
 
 
 class LocalAreaView(View):
@@ -200,7 +178,7 @@ class LocalAreaView(View):
         self.image.set_xy(image)
         self.tangent.set_data(*(self.corners_u @ jac.T).numpy().T)  # (f(z₀) + J(z₀) ε u - f(z₀)) / ε = J(z₀) u
         self.numbers.set_text(f"{ratio:.4f}\n{abs(det):.4f}")  # area f(□) / ε², |det J(z₀)| = e^(s z₀₁)
-        areas = image_area(z0[0], _EPS_CURVE, n=32)  # torch on one thread here: Demo runs every update so
+        areas = image_area(example_map, z0[0], _EPS_CURVE, n=32)  # torch on one thread here: Demo runs every update so
         errors = np.abs(areas / _EPS_CURVE**2 - abs(det))
         self.errors.set_ydata(errors)
         self.reference.set_ydata(errors[-1] * (_EPS_CURVE / _EPS_CURVE[-1]) ** 2)
@@ -238,11 +216,8 @@ def make_layers(dim: int = 6, hidden=(32,), scale: float = 0.5, seed: int = 0) -
         "MAF": MAF(dim, hidden), "IAF": IAF(dim, hidden), "RealNVP stack": make_realnvp(dim, layers=4, hidden=hidden),
     }
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for layer in layers.values():
-            layer.double()
-            for p in layer.parameters():
-                p.add_(scale * torch.randn(p.shape, generator=g, dtype=p.dtype).to(p.device))
+    for layer in layers.values():
+        randomize(layer.double(), scale, generator=g)
     return layers
 
 

@@ -1,14 +1,9 @@
-r"""Notebook 05 (MAF): counting MADE passes, timing both directions, and the notebook's slider demos.
+r"""Notebook 05 (MAF): its slider demos.
 
-- ``randomize(module)``: move every parameter by a little noise (a new MADE starts as the identity,
-  where triangular structure and pass-by-pass sampling are invisible).
-- ``plot_made_masks(masks)``: MADE's masks as connectivity heat maps, and the paths they leave.
-- ``record_made_passes(module, call)``: run ``call()`` and record the input of every MADE pass made
-  inside ``module`` (a forward hook on each MADE): their number is the pass count of the slides
-  (MAF: inverse 1, forward D; IAF: the opposite), their values the states of a sequential loop.
-- ``median_seconds(fn)`` and ``direction_times(layer_class, dims)``: median wall times of forward
-  (z ↦ x, sampling) and inverse (x ↦ z, density) as D grows, with the pass counts;
-  ``plot_direction_times`` draws them on log-log axes (notebooks 05 and 06 both use them).
+The notebook counts MADE passes with ``flowlib.record_made_passes``, times both directions with
+``flowlib.direction_times`` and draws MADE's masks with ``flowlib.plot_made_masks``.
+
+- ``raster_states(flow, z)``: what the last MAF layer of ``flow`` knows after each of its passes.
 - ``RASTER_SAMPLING`` (``RasterSamplingView``): slider k = the number of passes of a MAF layer's
   forward done so far; pass k fixes coordinate k, so 8x8 digits appear pixel by pixel in raster order.
 - ``TRAINING`` (``TrainingView``): slider over snapshots of a MAF trained on a 2-D toy (density and
@@ -17,164 +12,17 @@ r"""Notebook 05 (MAF): counting MADE passes, timing both directions, and the not
 
 from __future__ import annotations
 
-import functools
-import statistics
-import time
-
 import ipywidgets
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
 
-from ..made import MADE
-from ..plotting import sparse_ticks
+from ..passes import record_made_passes
+from ..plotting import digit_grid, sparse_ticks
 from . import Demo, View
 
-__all__ = ["randomize", "plot_made_masks", "record_made_passes", "median_seconds", "direction_times", "plot_direction_times",
-           "raster_states", "digit_mosaic", "RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView",
-           "TRAINING"]
-
-
-@torch.no_grad()
-def randomize(module: torch.nn.Module, std: float = 0.3, generator: torch.Generator | None = None):
-    r"""Add N(0, std²) noise to every parameter of ``module``, in place; returns ``module``.
-
-    flowlib's MADE and MLP start with a zero last layer, so a new MAF or IAF is the identity map:
-    fine for training, useless for showing a Jacobian's structure. Seed torch (or pass
-    ``generator``) for repeatable noise.
-    """
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"randomize: expected a torch.nn.Module, got {type(module).__name__}")
-    if not std >= 0:
-        raise ValueError(f"randomize: std must be >= 0, got {std}")
-    for p in module.parameters():
-        noise = torch.randn(p.shape, generator=generator, dtype=p.dtype)  # drawn on the CPU: same numbers on any device
-        p.add_(std * noise.to(p.device))
-    return module
-
-
-def plot_made_masks(masks, titles=None):
-    r"""MADE's masks (each (out, in), as from ``made_masks``) as heat maps, and the paths they leave.
-
-    Black = connection kept. The last panel is the number of paths from input j (column) to the μ
-    output i (row): the product of the masks, zero on and above the diagonal.
-    """
-    masks = [torch.as_tensor(m).detach().cpu().double() for m in masks]
-    paths = masks[0]
-    for m in masks[1:]:
-        paths = m @ paths
-    dim = masks[0].shape[1]
-    panels = [*masks, paths[:dim]]
-    titles = titles or [*(f"mask {k + 1} ({m.shape[0]}×{m.shape[1]})" for k, m in enumerate(masks)), "paths: input j → μ_i"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.8))
-    for ax, m, title in zip(axes, panels, titles):
-        ax.imshow(m.numpy(), cmap="Greys", vmin=0, interpolation="nearest", aspect="auto")
-        ax.set(title=title, xlabel="input unit", ylabel="output unit")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ticks = list(range(dim))
-    axes[-1].set(xlabel="input j", ylabel="output i", xticks=ticks, yticks=ticks,
-                 xticklabels=[str(j + 1) for j in ticks], yticklabels=[str(i + 1) for i in ticks])  # 1-based, as on the slides
-    fig.tight_layout()
-    return fig
-
-
-def record_made_passes(module: torch.nn.Module, call):
-    r"""Run ``call()`` and record the input of every MADE pass made inside ``module``.
-
-    A forward hook on every ``MADE`` in ``module`` (a layer, or a whole ``Flow``) stores a detached
-    copy of what it was given; the hooks are removed afterwards, also when ``call`` raises.
-
-    Returns:
-        ``(result, inputs)``: what ``call()`` returned, and the list of MADE inputs in call order;
-        ``len(inputs)`` is the number of MADE passes.
-
-    >>> from flowlib import MAF
-    >>> layer = MAF(5, hidden=(8,))
-    >>> z = torch.randn(3, 5)
-    >>> len(record_made_passes(layer, lambda: layer.inverse(z))[1]), len(record_made_passes(layer, lambda: layer(z))[1])
-    (1, 5)
-    """
-    if not callable(call):
-        raise TypeError(f"record_made_passes: call must be a function of no arguments, got {type(call).__name__}")
-    made = [m for m in module.modules() if isinstance(m, MADE)]
-    if not made:
-        raise ValueError(f"record_made_passes: {type(module).__name__} holds no MADE; "
-                         "expected a MAF or IAF layer, or a Flow of them")
-    inputs: list[torch.Tensor] = []
-    hooks = [m.register_forward_hook(lambda _m, args, _out: inputs.append(args[0].detach().clone())) for m in made]
-    try:
-        result = call()
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return result, inputs
-
-
-def median_seconds(fn, repeats: int = 7, warmup: int = 1) -> float:
-    """The median wall time of ``fn()`` over ``repeats`` runs, after ``warmup`` untimed runs.
-
-    On CUDA, kernels run asynchronously: the device is synchronised before each clock reading.
-    """
-    if repeats < 1:
-        raise ValueError(f"median_seconds: repeats must be at least 1, got {repeats}")
-    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-@torch.no_grad()
-def direction_times(layer_class, dims, batch: int = 256, hidden=(64, 64), repeats: int = 7, device=None) -> list[dict]:
-    r"""Time one layer's two directions as D grows.
-
-    For each D in ``dims``: a new ``layer_class(D, hidden)`` (MAF or IAF), a batch of ``batch``
-    points, and the median time of ``forward`` (z ↦ x, sampling) and ``inverse`` (x ↦ z, density),
-    with the number of MADE passes each makes.
-
-    Returns:
-        one dict per D: ``{"D", "forward passes", "inverse passes", "forward s", "inverse s"}``.
-    """
-    rows = []
-    for dim in dims:
-        layer = layer_class(dim, hidden).to(device)
-        v = torch.randn(batch, dim, device=device)
-        row = {"D": dim}
-        for direction, method in (("forward", layer.forward), ("inverse", layer.inverse)):
-            run = functools.partial(method, v)
-            row[f"{direction} passes"] = len(record_made_passes(layer, run)[1])
-            row[f"{direction} s"] = median_seconds(run, repeats)
-        rows.append(row)
-    return rows
-
-
-def plot_direction_times(results: dict, ax=None, title="time of one batch as D grows"):
-    r"""Log-log plot of ``direction_times`` results, ``{model name: rows}``.
-
-    Colour = model; solid = density (inverse, x ↦ z), dashed = sampling (forward, z ↦ x).
-    """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    else:
-        fig = ax.figure
-    for k, (name, rows) in enumerate(results.items()):
-        dims = [r["D"] for r in rows]
-        for direction, what, style in (("inverse", "density x ↦ z", "-"), ("forward", "sampling z ↦ x", "--")):
-            ax.plot(dims, [1e3 * r[f"{direction} s"] for r in rows], style, marker="o", ms=3, color=f"C{k}",
-                    label=f"{name} {what} ({direction})")
-    ax.set(xscale="log", yscale="log", xlabel="D (dimensions)", ylabel="median time (ms)", title=title)
-    ax.legend(fontsize=8)
-    return fig
+__all__ = ["raster_states", "RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView", "TRAINING"]
 
 
 @torch.no_grad()
@@ -201,15 +49,6 @@ def raster_states(flow, z: torch.Tensor) -> torch.Tensor:
     return states
 
 
-def digit_mosaic(images: torch.Tensor, side: int = 8, gap: int = 1) -> np.ndarray:
-    """Rows of ``images`` (n, side·side) side by side in one array (side, n·(side+gap) - gap), NaN in the gaps."""
-    n = images.shape[0]
-    out = np.full((side, n * (side + gap) - gap), np.nan)
-    for i, img in enumerate(torch.as_tensor(images).detach().cpu().double().reshape(n, side, side).numpy()):
-        out[:, i * (side + gap): i * (side + gap) + side] = img
-    return out
-
-
 class RasterSamplingView(View):
     r"""The samples of a MAF layer after ``k`` of its D sequential passes.
 
@@ -229,10 +68,10 @@ class RasterSamplingView(View):
         for k in range(n_steps):
             known = states[k].clone()
             known[:, k:] = float("nan")  # not yet fixed by a pass
-            self.mosaics.append(digit_mosaic(known, side))
+            self.mosaics.append(digit_grid(known, nrow=1))  # 1 - x: ink dark in the "gray" colour map
         self.fig = self.figure(figsize=(1.0 * n + 0.6, 1.7))
         ax = self.fig.subplots()
-        cmap = matplotlib.colormaps["gray_r"].with_extremes(bad="lightsteelblue")  # NaN = not computed yet
+        cmap = matplotlib.colormaps["gray"].with_extremes(bad="lightsteelblue")  # NaN = not computed yet
         self.image = self.dynamic(ax.imshow(self.mosaics[0], cmap=cmap, vmin=0, vmax=1, interpolation="nearest"))
         self.boxes = [self.dynamic(ax.add_patch(Rectangle((i * (side + 1) - 0.5, -0.5), 1, 1, fill=False, ec="C3", lw=1.5)))
                       for i in range(n)]

@@ -1,15 +1,10 @@
-r"""Notebook 03 (NICE): training snapshots, pixel standardization, and the notebook's slider demos.
+r"""Notebook 03 (NICE): its slider demos.
 
-Slides "NICE - Additive coupling layers". Notebook 04 (RealNVP) reuses ``FixedAffine``,
-``standardized`` and the training budgets (``TRAIN_STEPS``, ``TOY_*``, ``DIGITS_*``) so that its
-NICE and RealNVP runs match this one.
+Slides "NICE - Additive coupling layers". The notebook trains with ``flowlib.Snapshots`` (a ``fit``
+callback recording the density on a grid and the samples of a fixed latent batch), with the budgets of
+``flowlib.course`` (shared with notebook 04), and standardizes the digits with ``flowlib.standardized``.
 
-- ``FixedAffine(loc, scale)``: a flow layer with no parameters, x = loc + scale ⊙ z, and
-  ``standardized(flow, data)``, which appends it so that the flow learns standardized data while
-  ``log_prob`` and ``sample`` stay in the data's own units (the digits' pixels).
-- ``Snapshots``: a ``fit`` callback that records, every ``every`` steps, the model density on a
-  grid and samples of a fixed latent batch; nothing is retrained when a slider moves.
-- ``TRAINING``: slider over those snapshots (density, samples over the data, the loss so far).
+- ``TRAINING`` (``TrainingView``): slider over those snapshots (density, samples over the data, the loss so far).
 - ``TEMPERATURE`` (``TemperatureView``): slider T for digits x = f_θ(T z) with one cached batch
   z ~ N(0, I), so that z ~ N(0, T² I); the same z at every T, so the slider shows each digit change,
   not new digits.
@@ -20,129 +15,25 @@ from __future__ import annotations
 import ipywidgets
 import numpy as np
 import torch
-from torch import nn
 
-from .._validate import check_points
+from ..course import TOY_BOUNDS, TRAIN_STEPS
 from ..flow import Flow
 from ..models import make_nice
-from ..plotting import digit_grid, grid_points, plot_digits, sparse_ticks
+from ..plotting import digit_grid, plot_digits, sparse_ticks
+from ..snapshots import Snapshots
+from ..standardize import standardized
 from . import Demo, View
 
-__all__ = ["TRAIN_STEPS", "TOY_LAYERS", "TOY_HIDDEN", "TOY_LR", "SNAPSHOT_EVERY", "BATCH_SIZE", "TOY_BOUNDS",
-           "DIGITS_LAYERS", "DIGITS_HIDDEN", "DIGITS_STEPS", "DIGITS_BATCH", "DIGITS_LR",
-           "FixedAffine", "standardized", "Snapshots", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE"]
+__all__ = ["SNAPSHOT_EVERY", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE"]
 
-TRAIN_STEPS = 1500  # the 2-D toys' training budget (notebooks 03 and 04): TRAINING's slider runs over it
-TOY_LAYERS, TOY_HIDDEN, TOY_LR = 4, (64, 64), 3e-3  # the 2-D toys' NICE and RealNVP (couplings, widths)
-SNAPSHOT_EVERY = 50
-BATCH_SIZE = 256
-TOY_BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # where the 2-D toys live: the density heat maps' box
-# The 8x8 digits' budget (notebooks 03 and 04, NICE and RealNVP alike): small, but each model reaches
-# its held-out optimum about there; larger networks or longer runs overfit the 1500 training images.
-DIGITS_LAYERS, DIGITS_HIDDEN, DIGITS_STEPS, DIGITS_BATCH, DIGITS_LR = 4, (64, 64), 400, 128, 1e-3
-
-
-class FixedAffine(nn.Module):
-    r"""A flow layer without parameters: a fixed elementwise affine map.
-
-    Forward (z ↦ x): x = loc + scale ⊙ z,       log|det ∂x/∂z| = Σ_i log scale_i.
-    Inverse (x ↦ z): z = (x - loc) / scale,     log|det ∂z/∂x| = -Σ_i log scale_i.
-
-    As the last layer of a flow (next to x) it standardizes the data the rest of the flow sees, while
-    ``log_prob`` keeps the data's own units: the log-det term is the change of variables of the
-    standardization. ``loc`` and ``scale`` are buffers (saved, moved by ``.to``), not parameters.
-
-    Args:
-        loc: shape (D,).
-        scale: shape (D,), all entries > 0.
-
-    >>> layer = FixedAffine(torch.tensor([1.0, -1.0]), torch.tensor([2.0, 0.5]))
-    >>> layer(torch.tensor([[1.0, 2.0]]))
-    (tensor([[3., 0.]]), tensor([0.]))
-    """
-
-    def __init__(self, loc, scale):
-        super().__init__()
-        loc, scale = torch.as_tensor(loc), torch.as_tensor(scale)
-        if not (loc.is_floating_point() and scale.is_floating_point()):
-            loc, scale = loc.float(), scale.float()  # integers (a pixel mean given as ints) become float32
-        scale = scale.to(loc.dtype)
-        if loc.dim() != 1 or len(loc) == 0 or scale.shape != loc.shape:
-            raise ValueError("FixedAffine: loc and scale must both have shape (D,) with D >= 1, "
-                             f"got {tuple(loc.shape)} and {tuple(scale.shape)}")
-        if not bool(torch.isfinite(loc).all() and torch.isfinite(scale).all() and (scale > 0).all()):
-            raise ValueError("FixedAffine: loc must be finite and scale finite and > 0 in every coordinate "
-                             f"(smallest scale {float(scale.min()):.3g})")
-        self.dim = len(loc)
-        self.register_buffer("loc", loc.clone())
-        self.register_buffer("scale", scale.clone())
-
-    def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "FixedAffine.forward", "z")
-        return self.loc + self.scale * z, self.scale.log().sum().expand(z.shape[0])
-
-    def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "FixedAffine.inverse", "x")
-        return (x - self.loc) / self.scale, -self.scale.log().sum().expand(x.shape[0])
-
-    def jacobian_sparsity(self) -> torch.Tensor:
-        return torch.eye(self.dim, dtype=torch.bool, device=self.loc.device)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-def standardized(flow: Flow, data: torch.Tensor) -> Flow:
-    r"""``flow`` followed by ``FixedAffine(mean, std)`` of ``data`` (N, D): a new ``Flow`` sharing ``flow``'s layers.
-
-    The flow's own layers then see data with mean 0 and standard deviation 1 in every coordinate, as
-    its base N(0, I) does; ``log_prob(x)`` is still the density of x itself:
-    log p(x) = log p'((x - mean) / std) - Σ_i log std_i.
-    """
-    check_points(data, flow.dim, "standardized", "data")
-    if len(data) < 2:
-        raise ValueError(f"standardized: need at least 2 rows of data to estimate a standard deviation, got {len(data)}")
-    mean, std = data.mean(0), data.std(0)
-    return Flow(flow.base, [*flow.layers, FixedAffine(mean.cpu(), std.cpu()).to(data.device)])
-
-
-class Snapshots:
-    r"""A ``fit`` callback: the flow's density on a grid and its samples, recorded while it trains.
-
-    ``Snapshots(flow, z, every=SNAPSHOT_EVERY, bounds=TOY_BOUNDS, n=60)`` records the untrained flow
-    at once (step 0), then, passed as ``fit(..., callback=snapshots)``, after every ``every``-th step.
-    The samples are x = f_θ(z) of one fixed latent batch ``z`` (B, 2), so no random numbers are drawn
-    (training is the same with or without the recorder) and a point can be followed across steps.
-
-    ``snapshots.snapshots`` is a list of ``(step, density (n, n) array, samples (B, 2) array)``.
-    """
-
-    def __init__(self, flow: Flow, z: torch.Tensor, every: int = SNAPSHOT_EVERY, bounds=TOY_BOUNDS, n: int = 60):
-        check_points(z, 2, "Snapshots", "z")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"Snapshots: every must be a positive int, got {every!r}")
-        self.z, self.every, self.bounds, self.n = z, every, tuple(float(b) for b in bounds), n
-        self.snapshots: list[tuple[int, np.ndarray, np.ndarray]] = []
-        self.record(0, flow)
-
-    @torch.no_grad()
-    def record(self, step: int, flow: Flow) -> None:
-        """Store the snapshot of ``flow`` after ``step`` training steps."""
-        points, _, _ = grid_points(self.bounds, self.n, dtype=self.z.dtype, device=self.z.device)
-        density = flow.log_prob(points).exp().reshape(self.n, self.n).cpu().numpy()
-        samples = flow(self.z)[0].cpu().numpy()
-        self.snapshots.append((step, density, samples))
-
-    def __call__(self, step: int, flow: Flow) -> None:
-        done = step + 1  # fit calls back after step ``step`` (counted from 0) is done
-        if done % self.every == 0:
-            self.record(done, flow)
+SNAPSHOT_EVERY = 50  # TRAINING's slider runs over snapshots every 50 steps of flowlib.course.TRAIN_STEPS
 
 
 class TrainingView(View):
     r"""A flow during training, after ``step`` steps: density, samples over the data, and the loss.
 
-    State: ``snapshots`` (``Snapshots.snapshots`` or any list of ``(step, density (n, n), samples (B, 2))``
+    State: ``snapshots`` (``flowlib.Snapshots(..., bounds=TOY_BOUNDS).snapshots`` or any list of
+    ``(step, density (n, n), samples (B, 2))``
     over ``TOY_BOUNDS``), ``data`` (N, 2), ``losses`` (the list ``fit`` returns). The snapshot nearest
     to ``step`` is drawn.
     """
@@ -198,7 +89,7 @@ def _training_sliders():
 def _training_example():
     g = torch.Generator().manual_seed(0)
     flow = make_nice(2, layers=2, hidden=(8,))
-    snapshots = Snapshots(flow, torch.randn(300, 2, generator=g), every=SNAPSHOT_EVERY)
+    snapshots = Snapshots(flow, torch.randn(300, 2, generator=g), every=SNAPSHOT_EVERY, bounds=TOY_BOUNDS)
     for done in range(SNAPSHOT_EVERY, TRAIN_STEPS + 1, SNAPSHOT_EVERY):
         snapshots.record(done, flow)
     return snapshots.snapshots, torch.randn(500, 2, generator=g), torch.linspace(3.5, 2.5, TRAIN_STEPS).tolist()

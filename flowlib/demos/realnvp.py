@@ -31,14 +31,15 @@ from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, ScaledTranslation
 
 from .._validate import check_points
+from ..areas import image_area, shoelace_area, square_boundary
+from ..course import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 from ..models import make_realnvp
-from ..plotting import sparse_ticks
+from ..perturb import randomize
+from ..plotting import grid_lines, sparse_ticks
 from ..realnvp import AffineCoupling
 from . import Demo, View
-from .change_of_variables import shoelace_area
-from .nice import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 
-__all__ = ["REGION", "square_boundary", "affine_coupling_2d", "image_area", "VolumeView", "VOLUME",
+__all__ = ["REGION", "affine_coupling_2d", "region_areas", "VolumeView", "VOLUME",
            "propagation_values", "Z_RANGE", "PropagationView", "PROPAGATION", "layer_steps", "LayersView", "LAYERS"]
 
 REGION = (-1.0, 1.0, -1.0, 1.0)  # VOLUME's square R = [-1, 1]², area 4
@@ -46,15 +47,6 @@ REGION = (-1.0, 1.0, -1.0, 1.0)  # VOLUME's square R = [-1, 1]², area 4
 # ---------------------------------------------------------------------------------------------
 # VOLUME: the area of f(R) against exp(α)
 # ---------------------------------------------------------------------------------------------
-
-
-def square_boundary(bounds=REGION, per_side: int = 100, dtype=torch.float64) -> torch.Tensor:
-    r"""Points around the rectangle ``bounds`` = (x0, x1, y0, y1), counter-clockwise, shape (4 · per_side, 2)."""
-    x0, x1, y0, y1 = bounds
-    t = torch.linspace(0, 1, per_side + 1, dtype=dtype)[:-1]
-    sides = [(x0 + t * (x1 - x0), torch.full_like(t, y0)), (torch.full_like(t, x1), y0 + t * (y1 - y0)),
-             (x1 - t * (x1 - x0), torch.full_like(t, y1)), (torch.full_like(t, x0), y1 - t * (y1 - y0))]
-    return torch.cat([torch.stack(side, 1) for side in sides])
 
 
 def affine_coupling_2d(z: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -180,14 +172,14 @@ class _KeptText(Text):
             frames.popitem(last=False)
 
 
-def image_area(a: float, b: float, bounds=REGION) -> tuple[float, float]:
-    r"""``(measured, predicted)`` area of f(R) for ``affine_coupling_2d`` with α(z₁) = a + b z₁ on R = ``bounds``.
+def region_areas(a: float, b: float) -> tuple[float, float]:
+    r"""``(measured, predicted)`` area of f(R) for ``affine_coupling_2d`` with α(z₁) = a + b z₁ on R = ``REGION``.
 
-    measured: the shoelace formula on the image of R's boundary (no determinant involved);
+    measured: the shoelace formula on the image of R's boundary (``flowlib.image_area``, no determinant);
     predicted: ∫_R det J dz = (y1 - y0) ∫_{x0}^{x1} exp(a + b z₁) dz₁, in closed form.
     """
-    x0, x1, y0, y1 = bounds
-    measured = shoelace_area(affine_coupling_2d(square_boundary(bounds, 400), a, b).numpy())
+    x0, x1, y0, y1 = REGION
+    measured = float(image_area(lambda z: affine_coupling_2d(z, a, b), ((x0 + x1) / 2, (y0 + y1) / 2), [x1 - x0], 400)[0])
     if abs(b) < 1e-9:
         integral = math.exp(a) * (x1 - x0)
     else:
@@ -203,12 +195,10 @@ class VolumeView(View):
         self.fig = fig = self.figure(figsize=(10, 4.6))
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [0.75, 1]})
         self.ax2 = ax2
-        self.boundary = square_boundary(REGION, 60)
+        self.boundary = square_boundary((0.0, 0.0), [REGION[1] - REGION[0]], 60)[0]  # R = [-1, 1]²
         _polygon(ax, self.boundary.numpy(), color="C2", alpha=0.35, label="R (z)")
         self.image = self.dynamic(_polygon(ax, self.boundary.numpy(), color="C1", alpha=0.45, label="f(R) (x)"))
-        t = torch.linspace(-1, 1, 40, dtype=torch.float64)
-        self.grid = torch.cat([torch.stack(pair, 1) for k in torch.linspace(-1, 1, 7, dtype=torch.float64)
-                               for pair in ((t, k.expand(40)), (k.expand(40), t))])  # 14 lines of R, (14 · 40, 2)
+        self.grid = grid_lines(REGION, 7, 40).reshape(-1, 2)  # 14 lines of R, (14 · 40, 2)
         # line by line as ax.plot draws them (projecting caps, round joins), in one artist
         self.lines = self.dynamic(ax.add_collection(LineCollection([], colors="C1", linewidths=0.5, capstyle="projecting",
                                                                    joinstyle="round"), autolim=False))
@@ -244,7 +234,7 @@ class VolumeView(View):
 
     def update(self, alpha: float = 0.5, slope: float = 0.0) -> None:
         a, b = float(alpha), float(slope)
-        measured, predicted = image_area(a, b)
+        measured, predicted = region_areas(a, b)
         region_area = (REGION[1] - REGION[0]) * (REGION[3] - REGION[2])
         self.image.set_xy(affine_coupling_2d(self.boundary, a, b).numpy())
         self.lines.set_segments(affine_coupling_2d(self.grid, a, b).numpy().reshape(14, 40, 2))
@@ -457,7 +447,7 @@ class PropagationView(View):
         numbers["exp_z"] = numbers["exp"]  # (c)'s title, as (a)'s exp(α) but with 3 decimals
         # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer
         param = next(layer.parameters())
-        box = square_boundary((-half, half, -half, half), 25, dtype=param.dtype).to(param.device)
+        box = square_boundary((0.0, 0.0), [2 * half], 25)[0].to(param)
         pts = v["z"].to(param).expand(len(box), -1).clone()
         pts[:, k] += box[:, 0]
         pts[:, c] += box[:, 1]
@@ -530,11 +520,7 @@ def _propagation_sliders():
 
 def _propagation_example():
     layer = AffineCoupling(2, hidden=(16,))
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():  # a new layer is the identity (zero last layer): move it to see something
-        for p in layer.parameters():
-            p.add_(0.5 * torch.randn(p.shape, generator=g))
-    return (layer,)
+    return (randomize(layer, 0.5, generator=torch.Generator().manual_seed(0)),)  # a new layer is the identity
 
 
 PROPAGATION = Demo(PropagationView, _propagation_sliders, special=({"z1": 0.0, "z2": 0.0},), example_state=_propagation_example)
@@ -552,13 +538,7 @@ def layer_steps(flow, z: torch.Tensor, bounds=(-3.0, 3.0, -3.0, 3.0), lines: int
     arrays (2 · lines, points, 2), the grid lines of ``bounds`` carried the same way; and K + 1 titles.
     """
     check_points(z, 2, "layer_steps", "z")
-    t = torch.linspace(0, 1, points, dtype=z.dtype, device=z.device)
-    x0, x1, y0, y1 = bounds
-    rows = []
-    for k in torch.linspace(0, 1, lines, dtype=z.dtype, device=z.device):
-        rows.append(torch.stack([x0 + t * (x1 - x0), (y0 + k * (y1 - y0)).expand(points)], 1))
-        rows.append(torch.stack([(x0 + k * (x1 - x0)).expand(points), y0 + t * (y1 - y0)], 1))
-    grid = torch.cat(rows)  # (2 · lines · points, 2)
+    grid = grid_lines(bounds, lines, points, dtype=z.dtype, device=z.device).reshape(-1, 2)  # (2 · lines · points, 2)
     samples = [s.cpu().numpy() for s in flow.forward_steps(z)]
     grids = [g.reshape(2 * lines, points, 2).cpu().numpy() for g in flow.forward_steps(grid)]
     names = ["z ~ N(0, I)"] + [f"after layer {i + 1}: {type(layer).__name__}"
