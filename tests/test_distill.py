@@ -19,6 +19,7 @@ from flowlib import (
     make_iaf,
     make_maf,
     make_realnvp,
+    randomize,
     target_log_prob,
     toy_data,
     toy_entropy,
@@ -50,10 +51,7 @@ def test_estimate_kl_matches_the_closed_form_for_gaussians():
 
 def test_estimate_kl_is_zero_for_a_flow_against_itself_and_positive_otherwise():
     torch.manual_seed(1)
-    flow = make_maf(3, layers=2, hidden=(8,))
-    with torch.no_grad():
-        for p in flow.parameters():
-            p.add_(0.2 * torch.randn_like(p))
+    flow = randomize(make_maf(3, layers=2, hidden=(8,)), 0.2)
     kl, se = estimate_kl(flow, flow, n=2000)
     assert abs(kl) < 1e-5 and se < 1e-5
     other = make_iaf(3, layers=2, hidden=(8,))
@@ -91,11 +89,7 @@ def test_estimate_kl_bad_input():
 
 def _teacher(dim=2, seed=0):
     torch.manual_seed(seed)
-    teacher = make_maf(dim, layers=2, hidden=(16,))
-    with torch.no_grad():  # a teacher away from N(0, I), so the student has something to learn
-        for p in teacher.parameters():
-            p.add_(0.3 * torch.randn_like(p))
-    return teacher
+    return randomize(make_maf(dim, layers=2, hidden=(16,)), 0.3)  # away from N(0, I): the student has something to learn
 
 
 def test_distil_brings_the_student_close_to_the_teacher():

@@ -25,6 +25,7 @@ from flowlib import (
     make_maf,
     make_nice,
     make_realnvp,
+    randomize,
 )
 
 BUILDERS = {"nice": make_nice, "realnvp": make_realnvp, "maf": make_maf, "iaf": make_iaf}
@@ -32,11 +33,7 @@ BUILDERS = {"nice": make_nice, "realnvp": make_realnvp, "maf": make_maf, "iaf": 
 
 def perturbed(module: nn.Module, seed: int = 0, scale: float = 0.3) -> nn.Module:
     """Moves every parameter away from its initial value: new flows are the identity."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g, dtype=p.dtype))
-    return module
+    return randomize(module, scale, generator=torch.Generator().manual_seed(seed))
 
 
 def mixed_flow(dim: int = 3) -> Flow:
