@@ -43,8 +43,8 @@ test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict 
 test-ipyw7: setup-ipyw7  ## strict nbval over every notebook and the headless slider tests, with Colab's ipywidgets 7.7.1
 	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py
 
-test-fast: setup  ## unit tests only, no notebooks
-	$(BIN)/python -m pytest tests
+test-fast: setup  ## unit tests, doctests and headless slider tests: no notebooks, kernels, browsers or long training (the `slow` marker)
+	$(BIN)/python -m pytest tests flowlib -m "not slow"
 
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py

@@ -1,4 +1,4 @@
-"""Shared test setup: a screenless matplotlib backend, the ``slow`` marker, and tidy figures.
+"""Shared test setup: a screenless matplotlib backend and tidy figures (the ``slow`` marker: pyproject.toml).
 
 Notebooks are unaffected: nbval runs them in their own kernels, with their own backend.
 """
@@ -11,11 +11,6 @@ matplotlib.use("Agg")  # before pyplot is imported anywhere in the test process
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-
-
-def pytest_configure(config):
-    # Slow tests still run in the default `pytest` run; `-m "not slow"` skips them when iterating.
-    config.addinivalue_line("markers", "slow: a test that trains a model for tens of seconds (runs by default)")
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ this folder on the kernel's ``sys.path``).
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 import time
@@ -36,7 +37,7 @@ from typing import NamedTuple
 import flowlib.demos
 from flowlib.demos import Demo, DemoError, View
 
-__all__ = ["Timing", "all_demos", "demo_name", "exercise", "settings", "shown", "slider_values"]
+__all__ = ["Timing", "all_demos", "check_fits", "demo_name", "exercise", "move_each_slider", "settings", "shown", "slider_values"]
 
 
 class Timing(NamedTuple):
@@ -141,6 +142,36 @@ def exercise(demo: Demo, state: tuple | None = None, repeats: int = 1, compare: 
                                 "or changes the stage without restage()")
             plt.close(fresh.fig)
     return times
+
+
+def check_fits(name: str, demo: Demo, state: tuple) -> None:
+    """``state`` and the sliders fit the demo's view: a View subclass, or a plain drawing function (a first draft)."""
+    try:
+        if isinstance(demo.view, type) and issubclass(demo.view, View):
+            inspect.signature(demo.view).bind(*state)
+            inspect.signature(demo.view.update).bind(None, **settings(demo)[0])
+        else:  # draw(*state, **slider_values) -> Figure: a new figure at every move, valid if slower
+            inspect.signature(demo.view).bind(*state, **settings(demo)[0])
+    except TypeError as error:
+        raise DemoError(f"{name}: example_state() or the sliders do not fit {demo.view.__name__}: {error}") from error
+
+
+def move_each_slider(name: str, widget) -> None:
+    """Set each slider of ``widget`` (an ``ipywidgets.interactive`` from ``Demo.show``) to another of its values
+    and back: each move must display a new image."""
+    from IPython.display import Image
+
+    for control in widget.kwargs_widgets:
+        initial = control.value
+        other = next((v for v in slider_values(control) if repr(v) != repr(initial)), None)
+        if other is None:
+            continue
+        before = widget.result
+        control.value = other
+        assert isinstance(widget.result, Image) and widget.result is not before, (
+            f"{name}: setting {control._kwarg}={other!r} did not display a new image (got {widget.result!r}); "
+            "outside a kernel, interactive only logs the callback's exception")
+        control.value = initial
 
 
 def _png(demo: Demo, view: View, setting: dict) -> bytes:

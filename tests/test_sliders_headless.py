@@ -15,7 +15,6 @@ Run just this layer: ``pytest tests/test_sliders_headless.py``.
 
 from __future__ import annotations
 
-import inspect
 import io
 import pkgutil
 import statistics
@@ -25,7 +24,7 @@ import time
 import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
-from demo_harness import all_demos, demo_name, exercise, settings, slider_values
+from demo_harness import all_demos, check_fits, demo_name, exercise, move_each_slider, settings
 from IPython.display import Image
 from matplotlib.figure import Figure
 
@@ -74,18 +73,6 @@ def test_example_state_is_quick_and_fits_the_view(name):
     check_fits(name, demo, state)
 
 
-def check_fits(name: str, demo: Demo, state: tuple) -> None:
-    """``state`` and the sliders fit the demo's view: a View subclass, or a plain drawing function (a first draft)."""
-    try:
-        if isinstance(demo.view, type) and issubclass(demo.view, View):
-            inspect.signature(demo.view).bind(*state)
-            inspect.signature(demo.view.update).bind(None, **settings(demo)[0])
-        else:  # draw(*state, **slider_values) -> Figure: a new figure at every move, valid if slower
-            inspect.signature(demo.view).bind(*state, **settings(demo)[0])
-    except TypeError as error:
-        pytest.fail(f"{name}: example_state() or the sliders do not fit {demo.view.__name__}: {error}")
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_every_setting_redraws_quickly_and_as_a_fresh_view(name, capsys):
     demo = DEMOS[name]
@@ -123,21 +110,6 @@ def test_show_builds_the_declared_interactive(name):
     assert isinstance(widget.result, Image), f"{name}: the first draw gave {widget.result!r}, expected an Image"
     move_each_slider(name, widget)
     widget.close()
-
-
-def move_each_slider(name: str, widget: ipywidgets.interactive) -> None:
-    """Set each slider of ``widget`` to another of its values and back: each move must display a new image."""
-    for control in widget.kwargs_widgets:
-        initial = control.value
-        other = next((v for v in slider_values(control) if repr(v) != repr(initial)), None)
-        if other is None:
-            continue
-        before = widget.result
-        control.value = other
-        assert isinstance(widget.result, Image) and widget.result is not before, (
-            f"{name}: setting {control._kwarg}={other!r} did not display a new image (got {widget.result!r}); "
-            "outside a kernel, interactive only logs the callback's exception")
-        control.value = initial
 
 
 # The harness itself, on demos defined here: what makes the tests above fail.
