@@ -17,18 +17,15 @@ each a ``View`` (``flowlib.demos.view``: built once, a slider move changes only 
 
 from __future__ import annotations
 
-import collections
 import math
 
 import ipywidgets
 import numpy as np
 import torch
-from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch, Polygon
-from matplotlib.text import Text
-from matplotlib.transforms import Affine2D, Bbox, ScaledTranslation
+from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from .._validate import check_points
 from ..areas import image_area, shoelace_area, square_boundary
@@ -94,17 +91,15 @@ class _Slot(str):
 
 
 def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsize: float = 8, va: str = "center",
-                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None,
-                kept: bool = False):
+                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None):
     r"""Lines of text centred at ``xy`` (in ``coords``, default the data coordinates of ``parent``, an Axes
     or a Figure; then ``raise_by`` points higher) whose words are static and whose numbers are dynamic.
 
     ``rows``: one list of pieces per line, a piece being a ``str`` (a word: drawn once, in the stage) or
     a ``_Slot(key)`` (a number: a dynamic Text, appended to ``slots`` as ``(text, slot)``, that
-    ``update`` fills with ``set_text``; with ``kept``, a ``_KeptText``, for numbers over the stage
-    only). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the widest value the sliders can
-    give), so that the words and the box never move; a narrower number leaves a gap after it; the words'
-    Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
+    ``update`` fills with ``set_text``). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the
+    widest value the sliders can give), so that the words and the box never move; a narrower number
+    leaves a gap after it; the words' Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
     ``Text(bbox=...)`` would draw around the words and the widest numbers; returns it (arrows are
     anchored to it), else None.
     """
@@ -128,10 +123,7 @@ def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsiz
         x, baseline = -sum(row_widths) / 2, top - i * pitch - gap / 2 - (height - descent)
         for piece, width in zip(row, row_widths):
             style = dict(transform=at, fontsize=fontsize, color=color, ha="left", va="baseline")
-            if kept and isinstance(piece, _Slot):
-                text = parent.add_artist(_KeptText(x, baseline, "", clip_on=False, **style))
-            else:
-                text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, **style)
+            text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, **style)
             if isinstance(piece, _Slot):
                 slots.append((view.dynamic(text), piece))
             elif words is not None:
@@ -143,33 +135,6 @@ def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsiz
     box = FancyBboxPatch((-block_w / 2, top - block_h), block_w, block_h, boxstyle=f"round,pad={pad}",
                          mutation_scale=fontsize, transform=at, facecolor=facecolor, edgecolor="0.3", zorder=2.9)
     return parent.add_artist(box)
-
-
-class _KeptText(Text):
-    r"""A dynamic number's Text that keeps the pixels of the strings it drew (the ``keep`` most recent),
-    and copies them back when it shows one of them again: drawing a Text costs about 1 ms on the 2-core
-    machine, copying its pixels a few µs, and one slider move leaves most of the figure's numbers as they
-    were. Only for a Text whose box (its layout box, one pixel around) holds, under it, nothing but the
-    stage: the kept pixels are the stage's with the text drawn over them. Drawn as any Text once it is no
-    longer animated (``View.still``: savefig's renderer has its own size and origin)."""
-
-    keep = 64  # about 3 kB each
-
-    def draw(self, renderer):
-        if not self.get_animated() or not self.get_visible() or not self.get_text():
-            return super().draw(renderer)
-        frames = vars(self).setdefault("_frames", collections.OrderedDict())
-        key = self.get_text()
-        if key in frames:
-            frames.move_to_end(key)
-            renderer.restore_region(frames[key])
-            return
-        super().draw(renderer)
-        (x0, y0), (x1, y1) = self.get_window_extent(renderer).get_points()
-        box = Bbox.from_extents(math.floor(x0) - 1, math.floor(y0) - 1, math.ceil(x1) + 1, math.ceil(y1) + 1)
-        frames[key] = renderer.copy_from_bbox(Bbox.intersection(box, self.figure.bbox))
-        if len(frames) > self.keep:
-            frames.popitem(last=False)
 
 
 def region_areas(a: float, b: float) -> tuple[float, float]:
@@ -334,9 +299,9 @@ class PropagationView(View):
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
 
     The boxes, words and arrows of (a) and (b) are drawn once; a slider move rewrites only their numbers
-    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives; a number shown before is copied
-    back from its pixels, ``_KeptText``). (c)'s window follows z on a coarse grid (``_window``), and its
-    frame is rendered once per window (``_Backdrop``).
+    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives). (c) is drawn in coordinates
+    centred on z, u = (point - z), with limits fixed for the whole slider range (as ``LOCAL_AREA``): the
+    box around z is always [-½ side, ½ side]², and a move redraws only the shapes and arrows.
     """
 
     half = 0.4  # (c): the box around z is [z ± half]²
@@ -352,13 +317,11 @@ class PropagationView(View):
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)  # before measuring the texts
         self.widest = widest = _propagation_widest(layer, *Z_RANGE)
         kept, changed = layer.mask.bool().nonzero().squeeze(1).cpu(), (~layer.mask.bool()).nonzero().squeeze(1).cpu()
-        # panel (c)'s frame first: a window's saved pixels then hold the stage and that frame only
-        self.backdrop = self.dynamic(_Backdrop(axes[2]))
         self.slots = []  # (dynamic Text, the _Slot it fills)
         self._graph(axes[0], kept, changed, widest, inverse=False)
         self._graph(axes[1], kept, changed, widest, inverse=True)
         self._plane(axes[2], int(kept[0]), int(changed[0]))
-        sparse_ticks(fig, nbins=4)  # (c): 4-6 ticks an axis; each new window lays out and draws their labels
+        sparse_ticks(fig, nbins=4)
 
     def _graph(self, ax, k, c, widest: dict, inverse: bool):
         s, d = ("x", "z") if inverse else ("z", "x")
@@ -367,7 +330,7 @@ class PropagationView(View):
         ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
 
         def node(xy, rows, facecolor="white"):
-            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor, kept=True)
+            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor)
 
         top, middle, bottom = 3.3, 2.0, 0.5
         src_kept = node((0.9, top), [[f"{_name(s, k)} = ", _Slot(f"{src}_k")]], "#d9ead3")
@@ -390,7 +353,7 @@ class PropagationView(View):
         _arrow(ax, src_changed, first)
         _arrow(ax, first, second)
         _text_block(self, ax, (5.75, bottom - 0.42), [[_Slot(between)]], widest, self.slots, fontsize=7, va="top",
-                    color="0.2", kept=True)  # the value between the two steps, under their arrow
+                    color="0.2")  # the value between the two steps, under their arrow
         _arrow(ax, second, dst_changed)
         _arrow(ax, net, first, ("bottom", "top"), color="C0")
         _arrow(ax, net, second, ("right", "top"), color="C0")
@@ -401,14 +364,7 @@ class PropagationView(View):
         ax.set_title("(b) inverse propagation x ↦ z" if inverse else "(a) forward propagation z ↦ x", fontsize=9)
 
     def _plane(self, ax, k: int, c: int):
-        # The panel's window follows z, so its ticks change: it is left out of the stage (animated) and
-        # painted by a _Backdrop, which renders its frame (spines, ticks, axis labels) once per window.
-        # The window is snapped to a coarse grid of a few sizes, so that nearby settings share one (see
-        # _window). Its title's words and its legend belong to the figure: stage, seen through the
-        # axes' transparent background.
-        self.ax, self.k, self.c = ax, k, c
-        ax.set_animated(True)
-        ax.patch.set_visible(False)  # the figure's white shows through
+        self.k, self.c = k, c
         self.shapes = [self.dynamic(_polygon(ax, np.zeros((1, 2)), label=label, **style))
                        for style, label in ((dict(color="C2", alpha=0.35), "box around z"),
                                             (dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
@@ -420,21 +376,33 @@ class PropagationView(View):
         widest = {"ratio": 1.1 * self.widest["exp"], "exp_z": self.widest["exp"]}  # the box's ratio is about exp(α_θ(z))
         _text_block(self, self.fig, (0.5, 1.0), [["area f(box) / area box = ", _Slot("ratio", "{:.3f}")],
                                                  [f"exp({_A}(z)) = ", _Slot("exp_z", "{:.3f}")]],
-                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6, kept=True)
-        ax.set(xlabel=f"kept coordinate {k + 1}", ylabel=f"changed coordinate {c + 1}", aspect="equal",
-               xlim=(-1, 1), ylim=(-1, 1))  # any square window: the legend's place in the axes is the same
-        # the axis labels where matplotlib puts them beside this panel's tick labels (up to "−10"), fixed:
-        # placing them anew measures every tick label of both axes, a tenth of the frame's cost
-        points = lambda dx, dy: ax.transAxes + ScaledTranslation(dx / 72, dy / 72, self.fig.dpi_scale_trans)
-        ax.xaxis.set_label_coords(0.5, 0.0, points(0.0, -21.0))
-        ax.yaxis.set_label_coords(0.0, 0.5, points(-26.1, 0.0))
-        legend = self.fig.legend(handles=self.shapes, loc="lower left", bbox_to_anchor=(0, 0, 1, 1), bbox_transform=ax.transAxes,
-                                 fontsize=6)  # placed as ax.legend would place it
+                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)
+        lim = self._limit()
+        ax.set(xlabel=f"kept coordinate − {_name('z', [k])}", ylabel=f"changed coordinate − {_name('z', [c])}",
+               aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim))  # centred on z: the same window at every z
+        legend = ax.legend(handles=self.shapes, loc="lower left", fontsize=6)
         self.keep_clear(ax, [legend], [*self.shapes, *(a.arrow_patch for a in self.arrows), *self.points])
 
-    def still(self):
-        self.ax.set_animated(False)  # drawn by the figure itself, with its data, in a still picture
-        return super().still()
+    @torch.no_grad()
+    def _shapes(self, z: torch.Tensor):
+        r"""The box around each point of ``z`` (P, 2), z ⊙ exp(α_θ) of it, and its image under the layer, in
+        coordinates centred on that point: three (P, 4 · 25, 2) tensors, columns (kept, changed)."""
+        layer, k, c = self.layer, self.k, self.c
+        box = square_boundary((0.0, 0.0), [2 * self.half], 25)[0].to(z)  # (100, 2), columns (kept, changed)
+        offsets = z.new_zeros(len(box), 2)
+        offsets[:, k], offsets[:, c] = box[:, 0], box[:, 1]
+        pts = (z[:, None, :] + offsets).reshape(-1, 2)
+        mu, alpha = layer.mu_alpha(pts * layer.mask)  # on one thread in a slider move: Demo runs every update so
+        scaled = pts * alpha.exp()
+        shapes = (pts, scaled, scaled + mu)  # the last: the layer's forward of the box
+        return [(shape.reshape(len(z), len(box), 2) - z[:, None, :])[..., [k, c]] for shape in shapes]
+
+    def _limit(self) -> float:
+        r"""Half the side of (c)'s fixed square window: 5% beyond the farthest shape of a 13 x 13 grid of z over ``Z_RANGE``²."""
+        param = next(self.layer.parameters())
+        grid = torch.linspace(*Z_RANGE, 13, dtype=param.dtype, device=param.device)
+        z = torch.cartesian_prod(grid, grid)
+        return 1.05 * max(float(shape.abs().max()) for shape in self._shapes(z))
 
     @torch.no_grad()
     def update(self, z1: float = 0.5, z2: float = -1.0) -> None:
@@ -445,72 +413,19 @@ class PropagationView(View):
                    "exp": v["alpha"][0].exp(), "scaled": v["scaled"][0], "alpha_inv": v["alpha_inv"][0],
                    "mu_inv": v["mu_inv"][0], "exp_neg": (-v["alpha_inv"][0]).exp(), "shifted": v["shifted"][0]}
         numbers["exp_z"] = numbers["exp"]  # (c)'s title, as (a)'s exp(α) but with 3 decimals
-        # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer
+        # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer, centred on z
         param = next(layer.parameters())
-        box = square_boundary((0.0, 0.0), [2 * half], 25)[0].to(param)
-        pts = v["z"].to(param).expand(len(box), -1).clone()
-        pts[:, k] += box[:, 0]
-        pts[:, c] += box[:, 1]
-        mu, alpha = layer.mu_alpha(pts * layer.mask)  # on one thread: Demo runs every update so
-        scaled, image = pts * alpha.exp(), pts * alpha.exp() + mu  # image = the layer's forward of the box
-        for polygon, shape in zip(self.shapes, (pts, scaled, image)):
-            polygon.set_xy(shape[:, [k, c]].cpu().numpy())
-        zk, zc = float(v["z"][k]), float(v["z"][c])
-        sc, xc = float(v["scaled"][0]), float(v["x"][c])
-        for arrow, (start, end) in zip(self.arrows, ((zc, sc), (sc, xc))):
-            arrow.xy, arrow.xyann = (zk, end), (zk, start)
-        for point, y in zip(self.points, (zc, xc)):
-            point.set_data([zk], [y])
-        numbers["ratio"] = abs(shoelace_area(image[:, [k, c]].cpu().numpy())) / (2 * half) ** 2
+        shapes = self._shapes(v["z"].to(param)[None])
+        for polygon, shape in zip(self.shapes, shapes):
+            polygon.set_xy(shape[0].cpu().numpy())
+        zc, sc, xc = float(v["z"][c]), float(v["scaled"][0]), float(v["x"][c])
+        for arrow, (start, end) in zip(self.arrows, ((0.0, sc - zc), (sc - zc, xc - zc))):
+            arrow.xy, arrow.xyann = (0.0, end), (0.0, start)
+        for point, y in zip(self.points, (0.0, xc - zc)):
+            point.set_data([0.0], [y])
+        numbers["ratio"] = abs(shoelace_area(shapes[2][0].cpu().numpy())) / (2 * half) ** 2
         for text, slot in self.slots:
             text.set_text(_number(numbers[slot], slot.fmt))
-        ys = torch.cat([pts[:, c], scaled[:, c], image[:, c]]).cpu()
-        xlim, ylim = _window(zk, float(ys.min()) - 0.3, float(ys.max()) + 0.3)
-        self.ax.set(xlim=xlim, ylim=ylim)
-
-
-def _window(x: float, low: float, high: float) -> tuple:
-    r"""A square window ``(xlim, ylim)`` around ``[x ± (high - low) / 2] × [low, high]``, from a coarse grid:
-    its side from a few sizes, its centre a multiple of an eighth of the side. Nearby settings then get
-    the same window (its frame is rendered once), and the figure's own window fits inside with room."""
-    need = high - low
-    # sides 0.5 apart up to 8, then powers of 2: the figure's window fills at least 85% of the side
-    # when the side is below 8 (within the 0.5 step)
-    side = math.ceil(need / 0.85 * 2) / 2 if need / 0.85 <= 8 else 2.0 ** math.ceil(math.log2(need / 0.85))
-    step = side / 8  # the centre moves by at most step / 2: need / 2 + step / 2 <= side / 2
-    cx, cy = round(x / step) * step, round((low + high) / 2 / step) * step
-    return (cx - side / 2, cx + side / 2), (cy - side / 2, cy + side / 2)
-
-
-class _Backdrop(Artist):
-    r"""Paints an animated ``ax``'s frame (ticks, labels, legend: everything of it that is not itself
-    animated) for its current limits, from pixels kept per window: rendered on a window's first visit,
-    copied on the next ones. A dynamic artist of a View, declared before all others: the saved pixels
-    (the frame's box and a margin) then hold the stage and the frame only, so the view must not restage.
-    """
-
-    def __init__(self, ax, keep: int = 64, room: float = 45.0):
-        super().__init__()
-        self.ax, self.keep, self.room = ax, keep, room  # room: points around the axes kept (half, a quarter right, above)
-        self.frames = collections.OrderedDict()  # (xlim, ylim) -> saved pixels, the most recent last
-
-    def draw(self, renderer):
-        if not self.get_visible():
-            return
-        key = (self.ax.get_xlim(), self.ax.get_ylim())
-        if key in self.frames:
-            self.frames.move_to_end(key)
-            renderer.restore_region(self.frames[key])
-            return
-        self.ax.draw(renderer)  # skips the animated children: the data, drawn next
-        # the axes' box and, around it, room for any tick labels and axis labels (instead of measuring
-        # them: ax.get_tightbbox lays every label out again, a third of the frame's cost), in whole pixels
-        (x0, y0), (x1, y1) = self.ax.bbox.get_points()
-        room = self.room * self.ax.figure.dpi / 72
-        box = Bbox.from_extents(math.floor(x0 - room), math.floor(y0 - room), math.ceil(x1 + room / 2), math.ceil(y1 + room / 4))
-        self.frames[key] = renderer.copy_from_bbox(Bbox.intersection(box, self.ax.figure.bbox))
-        if len(self.frames) > self.keep:  # about 0.4 MB each
-            self.frames.popitem(last=False)
 
 
 def _propagation_sliders():
