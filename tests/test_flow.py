@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from layer_registry import BUILDERS, perturbed
 from torch import nn
 
 from flowlib import (
@@ -26,17 +27,6 @@ from flowlib import (
     make_nice,
     make_realnvp,
 )
-
-BUILDERS = {"nice": make_nice, "realnvp": make_realnvp, "maf": make_maf, "iaf": make_iaf}
-
-
-def perturbed(module: nn.Module, seed: int = 0, scale: float = 0.3) -> nn.Module:
-    """Moves every parameter away from its initial value: new flows are the identity."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g, dtype=p.dtype))
-    return module
 
 
 def mixed_flow(dim: int = 3) -> Flow:

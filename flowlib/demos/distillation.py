@@ -63,9 +63,7 @@ def network_passes(module: torch.nn.Module, call) -> tuple[object, int]:
     for layer in module.modules():
         if isinstance(layer, (MAF, IAF)):
             nets.append(layer.made)
-        elif isinstance(layer, AdditiveCoupling):
-            nets.append(layer.m)
-        elif isinstance(layer, AffineCoupling):
+        elif isinstance(layer, (AdditiveCoupling, AffineCoupling)):
             nets.append(layer.net)
     if not nets:
         raise ValueError(f"network_passes: {type(module).__name__} holds no MAF, IAF or coupling layer, so there is "
