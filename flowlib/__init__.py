@@ -2,11 +2,15 @@ r"""flowlib: a thin normalizing-flow library for the lecture "Normalizing flow" 
 
 Direction convention (the slides'): ``forward(z) -> (x, log_det)`` is the generative map f_θ,
 z ↦ x; ``inverse(x) -> (z, log_det)`` is f_θ^{-1}, x ↦ z. ``log_det`` is log|det ∂out/∂in| of the
-method called, shape (B,). Inputs are (B, D) tensors.
+method called, shape (B,). Inputs are (B, D) tensors with the dtype and device of the model's
+parameters: flowlib refuses others, with a message naming the conversion (``x.to(...)``); it never
+converts silently. A bad argument raises ``FlowlibError`` (both a ValueError and a TypeError) before
+any computation; training that breaks raises ``FloatingPointError`` after restoring good parameters.
 
 Importing flowlib defines names and does nothing else: no seeds, no rcParams.
 """
 
+from ._validate import FlowlibError
 from .areas import image_area, shoelace_area, square_boundary
 from .autoregressive import IAF, MAF
 from .checks import check_layer, jacobian
@@ -44,7 +48,7 @@ from .train import fit, fit_reverse_kl
 __version__ = "0.1.0"
 
 __all__ = [
-    "StandardNormal", "Flow",
+    "FlowlibError", "StandardNormal", "Flow",
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF", "FixedAffine",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters", "standardized",

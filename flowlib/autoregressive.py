@@ -7,9 +7,7 @@ r"""MAF and IAF: the same affine autoregressive transform, with the parallel dir
         forward z ↦ x (sampling): one MADE pass.  inverse x ↦ z (density): D sequential passes.
 
 The sequential direction is a loop of D MADE passes: pass i computes coordinate i from the
-coordinates < i, already computed, exactly as the slide's equation reads. Each pass evaluates
-only the part of MADE that output i sees (``MADE.forward(x, i)``), which returns the same numbers
-as a full pass at about (i/D)² of its cost.
+coordinates < i, already computed, exactly as the slide's equation reads (``MADE.output_i``).
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_dim, check_points
+from ._validate import check_bound, check_dim, check_hidden, check_points
 from .made import MADE
 from .nets import soft_clamp
 
@@ -28,8 +26,8 @@ class _Autoregressive(nn.Module):
     def __init__(self, dim: int, hidden=(64, 64), bound: float = 3.0, activation=nn.ReLU):
         super().__init__()
         self.dim = check_dim(dim, 2, type(self).__name__)
-        self.bound = bound
-        self.made = MADE(dim, hidden, activation)
+        self.bound = check_bound(bound, type(self).__name__)
+        self.made = MADE(dim, check_hidden(hidden, type(self).__name__, at_least_one=True), activation)
 
     def mu_alpha(self, v: torch.Tensor):
         """One MADE pass: (μ, α), each (B, D), with α soft-clamped (see ``soft_clamp``)."""
@@ -38,7 +36,7 @@ class _Autoregressive(nn.Module):
 
     def mu_alpha_i(self, v: torch.Tensor, i: int):
         """(μ_i, α_i), each (B,), from v[:, :i] alone (one pass of the sequential direction)."""
-        mu, alpha = self.made(v, i)
+        mu, alpha = self.made.output_i(v, i)
         return mu, soft_clamp(alpha, self.bound)
 
     def jacobian_sparsity(self) -> torch.Tensor:
@@ -62,7 +60,7 @@ class MAF(_Autoregressive):
     """
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "MAF.forward", "z")
+        check_points(z, self.dim, "MAF.forward", "z", like=self)
         x = z[:, :0]  # x_{<1}: no coordinate yet, (B, 0)
         log_det = z.new_zeros(z.shape[0])
         for i in range(self.dim):  # pass i: x_i from x_{<i}
@@ -73,7 +71,7 @@ class MAF(_Autoregressive):
         return x, log_det
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "MAF.inverse", "x")
+        check_points(x, self.dim, "MAF.inverse", "x", like=self)
         mu, alpha = self.mu_alpha(x)
         z = (x - mu) * (-alpha).exp()
         return z, -alpha.sum(-1)
@@ -92,13 +90,13 @@ class IAF(_Autoregressive):
     """
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "IAF.forward", "z")
+        check_points(z, self.dim, "IAF.forward", "z", like=self)
         mu, alpha = self.mu_alpha(z)
         x = z * alpha.exp() + mu
         return x, alpha.sum(-1)
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "IAF.inverse", "x")
+        check_points(x, self.dim, "IAF.inverse", "x", like=self)
         z = x[:, :0]  # z_{<1}: no coordinate yet, (B, 0)
         log_det = x.new_zeros(x.shape[0])
         for i in range(self.dim):  # pass i: z_i from z_{<i}

@@ -11,6 +11,7 @@ import io
 
 import torch
 
+from ._validate import FlowlibError, check_int, check_module, check_number, check_seed
 from .distributions import StandardNormal
 from .flow import Flow
 from .perturb import randomize
@@ -24,6 +25,11 @@ def jacobian(fn, v: torch.Tensor) -> torch.Tensor:
     ``fn`` maps a batch (B, D) to a pair whose first item is a batch (B, D), row by row: a layer's
     ``forward`` or ``inverse``.
     """
+    if not callable(fn):
+        raise FlowlibError(f"jacobian: fn must be a function of a batch (B, D), such as layer.forward, got {type(fn).__name__}")
+    if not isinstance(v, torch.Tensor) or v.dim() != 2 or not v.is_floating_point():
+        shape = f"{v.dtype} of shape {tuple(v.shape)}" if isinstance(v, torch.Tensor) else type(v).__name__
+        raise FlowlibError(f"jacobian: v must be a floating-point tensor of shape (B, D), got {shape}")
     return torch.stack([
         torch.autograd.functional.jacobian(lambda u: fn(u[None])[0][0], row) for row in v
     ])
@@ -59,8 +65,13 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
         parameters and floating-point buffers were scrambled) reproduces ``log_prob``.
 
     The layer itself is not changed. Returns the largest error of each check (a dict of floats);
-    raises ``AssertionError`` naming the first check that fails.
+    raises ``AssertionError`` naming the first check that fails, and ``FlowlibError`` for a bad argument.
     """
+    check_module(layer, "check_layer", "layer", kind="a flow layer")
+    batch = check_int(batch, "check_layer", "batch", least=1, example="5")
+    seed = check_seed(seed, "check_layer")
+    scale = check_number(scale, "check_layer", "scale", non_negative=True, example="0.3")
+    atol = check_number(atol, "check_layer", "atol", positive=True, example="1e-7")
     hidden_state = _plain_tensors(layer)
     if hidden_state:
         raise AssertionError(f"{type(layer).__name__}: tensors kept as plain attributes {hidden_state}; register them "

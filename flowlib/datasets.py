@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ._validate import check_points
+from ._validate import FlowlibError, check_int, check_points, check_seed
 
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
            "DIGIT_LEVELS", "digits_data", "bits_per_dim"]
@@ -24,14 +24,12 @@ _BOARD_CELLS, _BOARD_HALF = 4, 2.0  # a 4x4 board on [-2, 2]^2, half of its cell
 _BANANA_STD1, _BANANA_STD2 = 1.5, 0.5  # the target "banana" normalized: x₁ ~ N(0, 1.5²), x₂ | x₁ ~ N(x₁²/2 - 1.5, 0.5²)
 
 
-def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+def _generator(seed, who: str = "flowlib.datasets") -> torch.Generator:
+    return torch.Generator().manual_seed(check_seed(seed, who))
 
 
-def _check_count(value, least: int, who: str, name: str, most: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most is not None and value > most):
-        expected = f"an int >= {least}" if most is None else f"an int from {least} to {most}"
-        raise ValueError(f"{who}: {name} must be {expected}, got {value!r}")
+def _check_count(value, least: int, who: str, name: str, most: int | None = None) -> int:
+    return check_int(value, who, name, least=least, most=most)
 
 
 def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
@@ -47,9 +45,9 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
     torch.Size([3, 2])
     """
     if name not in TOYS:
-        raise ValueError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
-    _check_count(n, 0, "toy_data", "n")
-    g = _generator(seed)
+        raise FlowlibError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
+    n = _check_count(n, 0, "toy_data", "n")
+    g = _generator(seed, "toy_data")
     if name == "moons":
         t = torch.rand(n, generator=g, dtype=torch.float64) * math.pi
         upper = torch.rand(n, generator=g) < 0.5
@@ -73,7 +71,7 @@ def toy_data(name: str, n: int, seed: int = 0) -> torch.Tensor:
         x1 = _BANANA_STD1 * e[:, 0]
         x = torch.stack([x1, x1**2 / 2 - 1.5 + _BANANA_STD2 * e[:, 1]], 1)
     else:
-        raise ValueError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
+        raise FlowlibError(f"toy_data: unknown toy {name!r}; expected one of {TOYS}")
     return x.float()
 
 
@@ -99,9 +97,9 @@ def toy_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
         area = (2 * _BOARD_HALF) ** 2 / 2
         return torch.where(inside, x.new_full((len(x),), -math.log(area)), x.new_full((len(x),), -math.inf))
     if name == "moons":
-        raise ValueError("toy_log_prob: the log-density of 'moons' is not known in closed form; "
+        raise FlowlibError("toy_log_prob: the log-density of 'moons' is not known in closed form; "
                          "use 'ring', 'checkerboard' or 'banana'")
-    raise ValueError(f"toy_log_prob: unknown toy {name!r}; expected one of {TOYS}")
+    raise FlowlibError(f"toy_log_prob: unknown toy {name!r}; expected one of {TOYS}")
 
 
 def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
@@ -113,8 +111,9 @@ def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
     if name == "banana":
         return math.log(2 * math.pi * math.e * _BANANA_STD1 * _BANANA_STD2)
     if name != "ring":
-        raise ValueError(f"toy_entropy: the entropy is known for 'ring', 'checkerboard' and 'banana' only, got {name!r}")
-    x = toy_data(name, n, seed).double()
+        raise FlowlibError(f"toy_entropy: the entropy is known for 'ring', 'checkerboard' and 'banana' only, got {name!r}")
+    n = _check_count(n, 1, "toy_entropy", "n")
+    x = toy_data(name, n, check_seed(seed, "toy_entropy")).double()
     return float(-toy_log_prob(name, x).mean())
 
 
@@ -137,7 +136,7 @@ def target_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
         # The soft wall (x₁/4)^8 keeps p̃ normalizable along the x₁ axis.
         u = 0.5 * ((x2 - w1) / 0.4) ** 2 + (x1 / 4) ** 8
     else:
-        raise ValueError(f"target_log_prob: unknown target {name!r}; expected one of {TARGETS}")
+        raise FlowlibError(f"target_log_prob: unknown target {name!r}; expected one of {TARGETS}")
     return -u
 
 
@@ -151,11 +150,11 @@ def digits_data(seed: int = 0, n_test: int = 297) -> tuple[torch.Tensor, torch.T
     has a density, and a model's log p(x) converts to a discrete likelihood (``bits_per_dim``).
     The split (1500 train, 297 test) is fixed by ``seed``; so is the dequantization noise.
     """
-    _check_count(n_test, 1, "digits_data", "n_test", most=1796)
+    n_test = _check_count(n_test, 1, "digits_data", "n_test", most=1796)
     from sklearn.datasets import load_digits  # ships with scikit-learn; imported here, not at import time
 
     pixels = torch.as_tensor(load_digits().data, dtype=torch.float64)  # (1797, 64), integers 0..16
-    g = _generator(seed)
+    g = _generator(seed, "digits_data")
     order = torch.randperm(len(pixels), generator=g)
     x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / DIGIT_LEVELS
     x = x[order].float()
@@ -173,7 +172,8 @@ def bits_per_dim(log_prob: torch.Tensor, dim: int, levels: int = DIGIT_LEVELS) -
     """
     if not isinstance(log_prob, torch.Tensor) or log_prob.dim() != 1 or len(log_prob) == 0:
         shape = tuple(log_prob.shape) if isinstance(log_prob, torch.Tensor) else type(log_prob).__name__
-        raise ValueError(f"bits_per_dim: log_prob must be a non-empty tensor of shape (B,), one log p(x) per image, got {shape}")
+        raise FlowlibError(f"bits_per_dim: log_prob must be a non-empty tensor of shape (B,), one log p(x) per image, "
+                           f"got {shape}")
     _check_count(dim, 1, "bits_per_dim", "dim")
     _check_count(levels, 2, "bits_per_dim", "levels")
     mean_nll = -float(log_prob.detach().double().mean())  # float64: float32 would lose the 7th digit

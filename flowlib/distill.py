@@ -21,18 +21,24 @@ import math
 
 import torch
 
+from ._validate import FlowlibError, check_int, check_module, reference_tensor
 from .train import fit_reverse_kl
 
 __all__ = ["distil", "estimate_kl"]
 
 
-def _check_pair(student, teacher, who: str) -> None:
-    for role, flow, method in (("student", student, "sample_with_log_prob"), ("teacher", teacher, "log_prob")):
-        if not callable(getattr(flow, method, None)) or not isinstance(getattr(flow, "dim", None), int):
-            raise TypeError(f"{who}: the {role} must be a Flow (with .dim and .{method}), got {type(flow).__name__}")
+def _check_pair(student, teacher, who: str, names=("the student", "the teacher")) -> None:
+    """Both are flows of the same dimension, with parameters of the same dtype on the same device."""
+    for role, flow, method in zip(names, (student, teacher), ("sample_with_log_prob", "log_prob")):
+        check_module(flow, who, role, needs=(method,))
     if student.dim != teacher.dim:
-        raise ValueError(f"{who}: the student has dim {student.dim} but the teacher has dim {teacher.dim}; "
-                         "they must model the same space")
+        raise FlowlibError(f"{who}: {names[0]} has dim {student.dim} but {names[1]} has dim {teacher.dim}; "
+                           "they must model the same space")
+    a, b = reference_tensor(student), reference_tensor(teacher)
+    if a is not None and b is not None and (a.dtype, a.device) != (b.dtype, b.device):
+        raise FlowlibError(f"{who}: {names[0]}'s parameters are {a.dtype} on {a.device} but {names[1]}'s are "
+                           f"{b.dtype} on {b.device}; move one to the other, e.g. "
+                           f"{names[1]}.to(dtype={a.dtype}, device='{a.device}')")
 
 
 def distil(student, teacher, steps: int = 1000, batch_size: int = 256, lr: float = 1e-3,
@@ -67,7 +73,7 @@ def distil(student, teacher, steps: int = 1000, batch_size: int = 256, lr: float
     """
     _check_pair(student, teacher, "distil")
     if any(a is b for a in student.parameters() for b in teacher.parameters()):
-        raise ValueError("distil: the student and the teacher share parameters; the teacher must be a separate, fixed flow")
+        raise FlowlibError("distil: the student and the teacher share parameters; the teacher must be a separate, fixed flow")
     frozen = [(p, p.requires_grad) for p in teacher.parameters()]
     for p, _ in frozen:
         p.requires_grad_(False)
@@ -99,25 +105,24 @@ def estimate_kl(q, p, n: int = 20_000, batch_size: int = 5_000) -> tuple[float, 
     >>> abs(kl) < 1e-6, se < 1e-6
     (True, True)
     """
-    if not callable(getattr(q, "sample_with_log_prob", None)) or not isinstance(getattr(q, "dim", None), int):
-        raise TypeError(f"estimate_kl: q must be a Flow (with .dim and .sample_with_log_prob), got {type(q).__name__}")
+    check_module(q, "estimate_kl", "q", needs=("sample_with_log_prob",))
     if callable(getattr(p, "log_prob", None)):
-        _check_pair(q, p, "estimate_kl")
+        _check_pair(q, p, "estimate_kl", names=("q", "p"))
         log_p = p.log_prob
-    elif callable(p):
+    elif callable(p) and not isinstance(p, torch.nn.Module):
         log_p = p
     else:
-        raise TypeError(f"estimate_kl: p must be a Flow or a function x -> log p(x), got {type(p).__name__}")
-    for name, value in (("n", n), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-            raise ValueError(f"estimate_kl: {name} must be an int >= 2, got {value!r}")
+        raise FlowlibError(f"estimate_kl: p must be a Flow or a function x -> log p(x), got {type(p).__name__}")
+    n = check_int(n, "estimate_kl", "n", least=2)
+    batch_size = check_int(batch_size, "estimate_kl", "batch_size", least=2)
     gaps = []
     for start in range(0, n, batch_size):
         x, log_q = q.sample_with_log_prob(min(batch_size, n - start))
         value = log_p(x)
-        if not isinstance(value, torch.Tensor) or value.shape != log_q.shape:
-            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
-            raise ValueError(f"estimate_kl: log p must return one value per point, shape {tuple(log_q.shape)}, got {shape}")
+        if not isinstance(value, torch.Tensor) or value.shape != log_q.shape or value.device != log_q.device:
+            shape = f"{tuple(value.shape)} on {value.device}" if isinstance(value, torch.Tensor) else type(value).__name__
+            raise FlowlibError(f"estimate_kl: log p must return one value per point, shape {tuple(log_q.shape)} on "
+                               f"{log_q.device}, got {shape}")
         gaps.append(log_q - value)
     gaps = torch.cat(gaps).double()
     return float(gaps.mean()), float(gaps.std() / math.sqrt(n))

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from ._validate import check_dim, check_points
+from ._validate import FlowlibError, check_dim, check_int, check_number, check_points
 
 __all__ = ["StandardNormal"]
 
@@ -40,8 +40,11 @@ class StandardNormal(nn.Module):
 
     def sample(self, n: int, temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` samples z ~ N(0, T^2 I) of shape (n, D); ``temperature`` T=1 is p_Z itself."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"StandardNormal.sample: n must be a non-negative int, got {n!r}")
+        n = check_int(n, "StandardNormal.sample", "n", least=0)
+        temperature = check_number(temperature, "StandardNormal.sample", "temperature", non_negative=True, example="1.0")
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise FlowlibError("StandardNormal.sample: generator must be a torch.Generator or None, "
+                               f"got {type(generator).__name__}")
         z = torch.randn(n, self.dim, device=self._anchor.device, dtype=self._anchor.dtype, generator=generator)
         return z * temperature
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_points
+from ._validate import FlowlibError, check_module, check_points
 
 __all__ = ["Flow"]
 
@@ -18,7 +18,10 @@ __all__ = ["Flow"]
 class Flow(nn.Module):
     r"""A normalizing flow: ``Flow(base, layers)``.
 
-    ``layers[0]`` is applied first when sampling (it sits next to p_Z), ``layers[-1]`` last.
+    ``layers[0]`` is applied first when sampling (it sits next to p_Z), ``layers[-1]`` last. Each
+    layer must be an ``nn.Module`` with ``dim``, ``forward`` and ``inverse`` returning (points, log_det
+    of shape (B,)); points given to the flow must be finite and have the dtype and device of its
+    parameters.
 
     - ``forward(z) -> (x, log_det)``: f_θ, z ↦ x, log_det = log|det ∂x/∂z| of shape (B,).
     - ``inverse(x) -> (z, log_det)``: f_θ^{-1}, x ↦ z, log_det = log|det ∂z/∂x| of shape (B,).
@@ -37,32 +40,53 @@ class Flow(nn.Module):
 
     def __init__(self, base: nn.Module, layers):
         super().__init__()
+        check_module(base, "Flow", "base", needs=("log_prob", "sample"))
+        if isinstance(layers, nn.Module) or not hasattr(layers, "__iter__"):
+            raise FlowlibError(f"Flow: layers must be a list of flow layers, got {type(layers).__name__}; "
+                               "wrap a single layer in a list: Flow(base, [layer])")
+        layers = list(layers)
+        for i, layer in enumerate(layers):
+            # A plain nn.Module (an nn.Linear) has no inverse and returns no log-det: refused here, not
+            # at the first log_prob.
+            check_module(layer, "Flow", f"layer {i}", kind="a flow layer")
+            if layer.dim != base.dim:
+                raise FlowlibError(f"Flow: layer {i} ({type(layer).__name__}) has dim {layer.dim}, the base has dim {base.dim}")
         self.base = base
         self.layers = nn.ModuleList(layers)
         self.dim = base.dim
-        for i, layer in enumerate(self.layers):
-            if getattr(layer, "dim", self.dim) != self.dim:
-                raise ValueError(f"Flow: layer {i} ({type(layer).__name__}) has dim {layer.dim}, the base has dim {self.dim}")
+
+    def _step(self, i: int, method: str, v: torch.Tensor):
+        """``layers[i].forward`` or ``.inverse`` of v, checking what the layer returned."""
+        layer = self.layers[i]
+        out = getattr(layer, method)(v)
+        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], torch.Tensor) and isinstance(out[1], torch.Tensor)
+                and out[0].shape == v.shape and out[1].shape == (v.shape[0],)):
+            got = (tuple(tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in out)
+                   if isinstance(out, tuple) else type(out).__name__)
+            raise FlowlibError(f"Flow: layer {i} ({type(layer).__name__}).{method} must return (points of shape "
+                               f"{tuple(v.shape)}, log_det of shape ({v.shape[0]},)), got {got}; a log_det of shape "
+                               "(B, 1) would broadcast into a wrong density: sum it to shape (B,)")
+        return out
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "Flow.forward", "z")
+        check_points(z, self.dim, "Flow.forward", "z", like=self, finite=True)
         log_det = z.new_zeros(z.shape[0])
-        for layer in self.layers:
-            z, ld = layer(z)
+        for i in range(len(self.layers)):
+            z, ld = self._step(i, "forward", z)
             log_det = log_det + ld
         return z, log_det
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "Flow.inverse", "x")
+        check_points(x, self.dim, "Flow.inverse", "x", like=self, finite=True)
         log_det = x.new_zeros(x.shape[0])
-        for layer in reversed(self.layers):
-            x, ld = layer.inverse(x)
+        for i in reversed(range(len(self.layers))):
+            x, ld = self._step(i, "inverse", x)
             log_det = log_det + ld
         return x, log_det
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p_X(x) = log p_Z(f_θ^{-1}(x)) + log|det ∂f_θ^{-1}(x)/∂x| of a batch (B, D); shape (B,)."""
-        check_points(x, self.dim, "Flow.log_prob", "x")
+        check_points(x, self.dim, "Flow.log_prob", "x", like=self, finite=True)
         z, log_det = self.inverse(x)
         return self.base.log_prob(z) + log_det
 
@@ -78,16 +102,16 @@ class Flow(nn.Module):
 
     def forward_steps(self, z: torch.Tensor) -> list[torch.Tensor]:
         """``[z, f_1(z), f_2(f_1(z)), …, x]``: the points after every layer, K + 1 tensors of shape (B, D)."""
-        check_points(z, self.dim, "Flow.forward_steps", "z")
+        check_points(z, self.dim, "Flow.forward_steps", "z", like=self, finite=True)
         steps = [z]
-        for layer in self.layers:
-            steps.append(layer(steps[-1])[0])
+        for i in range(len(self.layers)):
+            steps.append(self._step(i, "forward", steps[-1])[0])
         return steps
 
     def inverse_steps(self, x: torch.Tensor) -> list[torch.Tensor]:
         """``[x, f_K^{-1}(x), …, z]``: the points after every inverse layer, K + 1 tensors."""
-        check_points(x, self.dim, "Flow.inverse_steps", "x")
+        check_points(x, self.dim, "Flow.inverse_steps", "x", like=self, finite=True)
         steps = [x]
-        for layer in reversed(self.layers):
-            steps.append(layer.inverse(steps[-1])[0])
+        for i in reversed(range(len(self.layers))):
+            steps.append(self._step(i, "inverse", steps[-1])[0])
         return steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ._validate import FlowlibError, check_dim, check_hidden, check_int
 from .autoregressive import IAF, MAF
 from .distributions import StandardNormal
 from .flow import Flow
@@ -20,16 +21,26 @@ __all__ = ["make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameter
 
 def make_nice(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
     """NICE: ``layers`` additive couplings of alternating parity, then the diagonal ``Scaling`` (as in the paper)."""
+    layers, hidden = _checked("make_nice", dim, layers, hidden)
     blocks = [AdditiveCoupling(dim, hidden, parity=k % 2) for k in range(layers)]
     return Flow(StandardNormal(dim), [*blocks, Scaling(dim)])
 
 
 def make_realnvp(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
     """RealNVP: ``layers`` affine couplings of alternating parity."""
+    layers, hidden = _checked("make_realnvp", dim, layers, hidden)
     return Flow(StandardNormal(dim), [AffineCoupling(dim, hidden, parity=k % 2) for k in range(layers)])
 
 
-def _autoregressive(layer_class, dim, layers, hidden) -> Flow:
+def _checked(who: str, dim, layers, hidden):
+    """``(layers, hidden)`` after checking the builder's arguments, so that the message names the builder."""
+    check_dim(dim, 2, who)
+    layers = check_int(layers, who, "layers", least=1, example="4")
+    return layers, check_hidden(hidden, who, at_least_one=who in ("make_maf", "make_iaf"))
+
+
+def _autoregressive(layer_class, dim, layers, hidden, who) -> Flow:
+    layers, hidden = _checked(who, dim, layers, hidden)
     blocks: list[nn.Module] = []
     for k in range(layers):
         if k:
@@ -40,14 +51,16 @@ def _autoregressive(layer_class, dim, layers, hidden) -> Flow:
 
 def make_maf(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
     """MAF: ``layers`` MAF layers with the order reversed between them."""
-    return _autoregressive(MAF, dim, layers, hidden)
+    return _autoregressive(MAF, dim, layers, hidden, "make_maf")
 
 
 def make_iaf(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
     """IAF: ``layers`` IAF layers with the order reversed between them."""
-    return _autoregressive(IAF, dim, layers, hidden)
+    return _autoregressive(IAF, dim, layers, hidden, "make_iaf")
 
 
 def count_parameters(module: nn.Module) -> int:
     """The number of trainable parameters (a masked weight counts in full, as in other libraries)."""
+    if not isinstance(module, nn.Module):
+        raise FlowlibError(f"count_parameters: expected an nn.Module (a layer or a Flow), got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._validate import FlowlibError, check_bound, check_hidden, check_int
+
 __all__ = ["MLP", "MaskedLinear"]
 
 
@@ -15,7 +17,8 @@ def MLP(n_in: int, n_out: int, hidden=(64, 64), activation=nn.ReLU) -> nn.Sequen
     The last layer starts at zero so that the layer holding the network starts as the identity
     (a deviation from a plain MLP, used by NICE, RealNVP and Glow alike for stable training).
     """
-    widths = [n_in, *hidden]
+    n_in, n_out = check_int(n_in, "MLP", "n_in", least=1), check_int(n_out, "MLP", "n_out", least=1)
+    widths = [n_in, *check_hidden(hidden, "MLP")]
     layers = []
     for a, b in zip(widths[:-1], widths[1:]):
         layers += [nn.Linear(a, b), activation()]
@@ -30,6 +33,10 @@ class MaskedLinear(nn.Linear):
     """``y = x (W ⊙ M)^T + b``: a linear layer whose connections are cut by a fixed 0/1 mask M."""
 
     def __init__(self, n_in: int, n_out: int, mask: torch.Tensor):
+        n_in, n_out = check_int(n_in, "MaskedLinear", "n_in", least=1), check_int(n_out, "MaskedLinear", "n_out", least=1)
+        if not isinstance(mask, torch.Tensor) or mask.shape != (n_out, n_in):
+            shape = tuple(mask.shape) if isinstance(mask, torch.Tensor) else type(mask).__name__
+            raise FlowlibError(f"MaskedLinear: mask must be a 0/1 tensor of shape (n_out, n_in) = ({n_out}, {n_in}), got {shape}")
         super().__init__(n_in, n_out)
         # A buffer, so the mask moves with .to(device) and is saved in the state_dict.
         self.register_buffer("mask", mask.to(self.weight.dtype))
@@ -44,6 +51,6 @@ def soft_clamp(alpha: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
     A deviation from the slides, which use α_θ as it is: an unbounded log-scale lets exp(α)
     overflow in the first steps of training. With bound 3 one layer scales by at most e^3 ≈ 20.
     """
-    # Computed as 2b·σ(2α/b) - b, the same function (tanh u = 2σ(2u) - 1): on CPU torch's sigmoid
-    # is about 3x faster than its tanh, and this runs on every output of every layer.
-    return torch.sigmoid(alpha * (2 / bound)) * (2 * bound) - bound
+    # Not as 2b·σ(2α/b) - b (the same function, a little faster on CPU: 20-60 µs of a 2.7 ms training
+    # step): its subtraction cancels, and quantizes α in float32 to steps of about b·1e-7.
+    return bound * torch.tanh(alpha / check_bound(bound, "soft_clamp"))

@@ -1,7 +1,7 @@
 r"""NICE (Dinh, Krueger and Bengio, 2014): the additive coupling layer and the diagonal scaling layer.
 
-Partition z into z_{1:d} (kept) and z_{d+1:n} (changed). A 0/1 ``mask`` marks the kept part, so any
-split works, odd dimensions included; ``coupling_mask`` makes the two halves used for alternation.
+The split of z into kept z_{1:d} and changed z_{d+1:n}, and the network reading z_{1:d}, are
+``Coupling``'s (``flowlib/coupling.py``), shared with RealNVP's ``AffineCoupling``.
 """
 
 from __future__ import annotations
@@ -10,30 +10,12 @@ import torch
 from torch import nn
 
 from ._validate import check_dim, check_points
-from .nets import MLP
+from .coupling import Coupling, coupling_mask
 
 __all__ = ["coupling_mask", "AdditiveCoupling", "Scaling"]
 
 
-def coupling_mask(dim: int, parity: int = 0) -> torch.Tensor:
-    r"""The 0/1 mask of the kept coordinates z_{1:d}, d = ⌊dim/2⌋; ``parity=1`` gives the complement.
-
-    >>> coupling_mask(5), coupling_mask(5, parity=1)
-    (tensor([1., 1., 0., 0., 0.]), tensor([0., 0., 1., 1., 1.]))
-    """
-    keep = torch.arange(dim) < dim // 2
-    if parity % 2:
-        keep = ~keep
-    return keep.float()
-
-
-def _coupling_sparsity(mask: torch.Tensor) -> torch.Tensor:
-    """Where a coupling's Jacobian may be non-zero: the diagonal, and (changed row, kept column)."""
-    keep = mask.bool()
-    return torch.eye(len(mask), dtype=torch.bool, device=mask.device) | (~keep[:, None] & keep[None, :])
-
-
-class AdditiveCoupling(nn.Module):
+class AdditiveCoupling(Coupling):
     r"""NICE's additive coupling layer; volume preserving, log|det J| = 0.
 
     Forward (generative, z ↦ x; parallel):
@@ -43,12 +25,13 @@ class AdditiveCoupling(nn.Module):
 
     Args:
         dim: n, the number of coordinates (at least 2).
-        hidden: widths of the hidden layers of m_θ.
+        hidden: widths of the hidden layers of m_θ, a tuple such as (64, 64).
         parity: 0 keeps the first ⌊n/2⌋ coordinates, 1 the others (alternate it when stacking).
         mask: a custom 0/1 tensor of shape (n,) with 1 on the kept coordinates; overrides parity.
 
     ``forward(z)`` returns ``(x, log_det)`` and ``inverse(x)`` returns ``(z, log_det)``, both with
-    ``log_det`` of shape (B,) (here zeros).
+    ``log_det`` of shape (B,) (here zeros). Inputs must have the dtype and device of the layer's
+    parameters (see ``flowlib._validate``).
 
     >>> layer = AdditiveCoupling(3)
     >>> x, log_det = layer(torch.randn(4, 3))
@@ -57,33 +40,22 @@ class AdditiveCoupling(nn.Module):
     """
 
     def __init__(self, dim: int, hidden=(64, 64), parity: int = 0, mask: torch.Tensor | None = None, activation=nn.ReLU):
-        super().__init__()
-        self.dim = check_dim(dim, 2, "AdditiveCoupling")
-        mask = coupling_mask(dim, parity) if mask is None else _checked_mask(mask, dim, "AdditiveCoupling")
-        self.register_buffer("mask", mask)
-        # m_θ sees all n inputs with the changed ones zeroed by the mask: simpler than gathering
-        # z_{1:d}, and it works for any split.
-        self.m = MLP(dim, dim, hidden, activation)
+        super().__init__(dim, hidden, parity, mask, heads=1, activation=activation)
 
-    def _shift(self, kept: torch.Tensor) -> torch.Tensor:
-        return self.m(kept) * (1 - self.mask)  # m_θ(z_{1:d}), zero on the kept part
+    def shift(self, v: torch.Tensor) -> torch.Tensor:
+        """m_θ(v_{1:d}), shape (B, n), zero on the kept coordinates."""
+        (m,) = self.conditioner(v)
+        return m
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "AdditiveCoupling.forward", "z")
-        x = z + self._shift(z * self.mask)
-        return x, z.new_zeros(z.shape[0])
+        check_points(z, self.dim, "AdditiveCoupling.forward", "z", like=self)
+        m = self.shift(z)
+        return z + m, z.new_zeros(z.shape[0])
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "AdditiveCoupling.inverse", "x")
-        z = x - self._shift(x * self.mask)
-        return z, x.new_zeros(x.shape[0])
-
-    def jacobian_sparsity(self) -> torch.Tensor:
-        """(n, n) bool: where ∂x/∂z may be non-zero (I on the kept rows, a full lower-left block)."""
-        return _coupling_sparsity(self.mask)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, kept={int(self.mask.sum())}"
+        check_points(x, self.dim, "AdditiveCoupling.inverse", "x", like=self)
+        m = self.shift(x)
+        return x - m, x.new_zeros(x.shape[0])
 
 
 class Scaling(nn.Module):
@@ -98,14 +70,14 @@ class Scaling(nn.Module):
     def __init__(self, dim: int):
         super().__init__()
         self.dim = check_dim(dim, 1, "Scaling")
-        self.s = nn.Parameter(torch.zeros(dim))
+        self.s = nn.Parameter(torch.zeros(self.dim))
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "Scaling.forward", "z")
+        check_points(z, self.dim, "Scaling.forward", "z", like=self)
         return z * self.s.exp(), self.s.sum().expand(z.shape[0])
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "Scaling.inverse", "x")
+        check_points(x, self.dim, "Scaling.inverse", "x", like=self)
         return x * (-self.s).exp(), (-self.s.sum()).expand(x.shape[0])
 
     def jacobian_sparsity(self) -> torch.Tensor:
@@ -113,13 +85,3 @@ class Scaling(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
-
-
-def _checked_mask(mask, dim: int, who: str) -> torch.Tensor:
-    mask = torch.as_tensor(mask, dtype=torch.float32)
-    if mask.shape != (dim,) or not bool(((mask == 0) | (mask == 1)).all()):
-        raise ValueError(f"{who}: mask must be a 0/1 tensor of shape ({dim},), got {mask.tolist()}")
-    kept = int(mask.sum())
-    if not 0 < kept < dim:
-        raise ValueError(f"{who}: mask must keep between 1 and {dim - 1} coordinates (1 <= d < n), it keeps {kept}")
-    return mask

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_dim, check_points
+from ._validate import FlowlibError, check_dim, check_points
 
 __all__ = ["Permutation", "Reverse"]
 
@@ -25,20 +25,18 @@ class Permutation(nn.Module):
     def __init__(self, dim: int, perm=None):
         super().__init__()
         self.dim = check_dim(dim, 1, type(self).__name__)
-        perm = torch.randperm(dim) if perm is None else torch.as_tensor(perm, dtype=torch.long)
-        if perm.shape != (dim,) or not torch.equal(perm.sort().values, torch.arange(dim)):
-            raise ValueError(f"{type(self).__name__}: perm must hold each of 0..{dim - 1} once, got {perm.tolist()}")
+        perm = torch.randperm(dim) if perm is None else _checked_perm(perm, dim, type(self).__name__)
         # Buffers: they move to the GPU and are saved with the model.
         self.register_buffer("perm", perm)
         self.register_buffer("inv_perm", torch.argsort(perm))
 
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, f"{type(self).__name__}.forward", "z")
+        check_points(z, self.dim, f"{type(self).__name__}.forward", "z", like=self)
         # index_select, not z[:, perm]: the same gather, about 5x faster on CPU (and in backward).
         return z.index_select(1, self.perm), z.new_zeros(z.shape[0])
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, f"{type(self).__name__}.inverse", "x")
+        check_points(x, self.dim, f"{type(self).__name__}.inverse", "x", like=self)
         return x.index_select(1, self.inv_perm), x.new_zeros(x.shape[0])
 
     def jacobian_sparsity(self) -> torch.Tensor:
@@ -49,6 +47,21 @@ class Permutation(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, perm={self.perm.tolist()}"
+
+
+def _checked_perm(perm, dim: int, who: str) -> torch.Tensor:
+    """``perm`` as a long tensor holding each of 0..dim-1 once (2.0 is not an index: refused, not truncated)."""
+    try:
+        values = torch.as_tensor(perm)
+    except (TypeError, ValueError, RuntimeError):
+        values = None
+    if values is None or values.dtype.is_floating_point or values.dtype.is_complex or values.dtype == torch.bool:
+        raise FlowlibError(f"{who}: perm must be a sequence of int indices holding each of 0..{dim - 1} once, "
+                           f"such as {list(range(dim))[::-1]}, got {perm!r}")
+    values = values.long().cpu()
+    if values.shape != (dim,) or not torch.equal(values.sort().values, torch.arange(dim)):
+        raise FlowlibError(f"{who}: perm must hold each of 0..{dim - 1} once, got {values.tolist()}")
+    return values
 
 
 class Reverse(Permutation):

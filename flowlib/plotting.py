@@ -9,16 +9,41 @@ import numpy as np
 import torch
 from matplotlib.ticker import FuncFormatter, LogFormatterMathtext, MaxNLocator, NullLocator
 
+from ._validate import FlowlibError, check_int, check_number
+
 __all__ = ["grid_points", "grid_lines", "nan_joined", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
            "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "plot_made_masks", "plot_direction_times", "sparse_ticks"]
 
 
 def _points(x, width: int, who: str) -> np.ndarray:
     """``x`` (a tensor or array of shape (B, width)) as a NumPy array, or a clear error."""
-    x = torch.as_tensor(x).detach().cpu()
+    if isinstance(x, tuple) and x and isinstance(x[0], torch.Tensor):
+        raise FlowlibError(f"{who}: expected points of shape (B, {width}), got a tuple of {len(x)} tensors (a layer's "
+                           "(x, log_det)?); pass the points only, e.g. lambda z: flow.forward(z)[0]")
+    try:
+        x = torch.as_tensor(x).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        raise FlowlibError(f"{who}: expected points of shape (B, {width}) as a tensor or an array, "
+                           f"got {type(x).__name__}") from None
     if x.dim() != 2 or x.shape[1] != width:
-        raise ValueError(f"{who}: expected points of shape (B, {width}), got shape {tuple(x.shape)}")
+        raise FlowlibError(f"{who}: expected points of shape (B, {width}), got shape {tuple(x.shape)}")
     return x.numpy()
+
+
+def _bounds(bounds, who: str) -> tuple[float, float, float, float]:
+    """``(x0, x1, y0, y1)``: four finite numbers with x0 < x1 and y0 < y1."""
+    values = tuple(bounds) if isinstance(bounds, (tuple, list)) else ()
+    if len(values) != 4:
+        raise FlowlibError(f"{who}: bounds must be four numbers (x0, x1, y0, y1) such as (-4, 4, -4, 4), got {bounds!r}")
+    x0, x1, y0, y1 = (check_number(v, who, "each of bounds", example="(-4, 4, -4, 4)") for v in values)
+    if not (x0 < x1 and y0 < y1):
+        raise FlowlibError(f"{who}: bounds must be (x0, x1, y0, y1) with x0 < x1 and y0 < y1, got {bounds!r}")
+    return x0, x1, y0, y1
+
+
+def _map(fn, who: str, what: str):
+    if not callable(fn):
+        raise FlowlibError(f"{who}: {what} must be a function of points (B, 2), such as flow.log_prob, got {type(fn).__name__}")
 
 
 def _like_owner(fn, device=None):
@@ -41,6 +66,8 @@ def _axes(ax, figsize=(4, 4)):
 
 def grid_points(bounds=(-4, 4, -4, 4), n: int = 200, dtype=torch.float32, device=None):
     """An (n·n, 2) tensor of grid points over ``bounds`` = (x0, x1, y0, y1), and the two axes."""
+    bounds = _bounds(bounds, "grid_points")
+    n = check_int(n, "grid_points", "n", least=2, example="200")
     xs = torch.linspace(bounds[0], bounds[1], n, dtype=dtype, device=device)
     ys = torch.linspace(bounds[2], bounds[3], n, dtype=dtype, device=device)
     gx, gy = torch.meshgrid(xs, ys, indexing="xy")
@@ -82,13 +109,15 @@ def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=N
     The grid points go to ``device``, or to the device and dtype of the module when ``log_prob``
     is a module's method such as ``flow.log_prob``.
     """
+    _map(log_prob, "plot_density", "log_prob")
+    bounds, n = _bounds(bounds, "plot_density"), check_int(n, "plot_density", "n", least=2, example="150")
     fig, ax = _axes(ax)
     device, dtype = _like_owner(log_prob, device)
     points, _, _ = grid_points(bounds, n, dtype=dtype, device=device)
     values = log_prob(points)
     if not isinstance(values, torch.Tensor) or values.shape != (n * n,):
         shape = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
-        raise ValueError(f"plot_density: log_prob must map points (B, 2) to log-densities (B,), got {shape} for B = {n * n}")
+        raise FlowlibError(f"plot_density: log_prob must map points (B, 2) to log-densities (B,), got {shape} for B = {n * n}")
     density = values.exp().reshape(n, n).cpu().numpy()
     ax.imshow(np.nan_to_num(density), origin="lower", extent=bounds, cmap=cmap, aspect="auto")
     ax.set(title=title, xlim=bounds[:2], ylim=bounds[2:])
@@ -98,6 +127,7 @@ def plot_density(log_prob, bounds=(-4, 4, -4, 4), n: int = 150, ax=None, title=N
 def plot_samples(x, ax=None, bounds=None, title=None, s: float = 2, alpha: float = 0.5, color="C0"):
     """Scatter plot of 2-D points ``x`` of shape (B, 2)."""
     x = _points(x, 2, "plot_samples")
+    bounds = None if bounds is None else _bounds(bounds, "plot_samples")
     fig, ax = _axes(ax)
     ax.scatter(x[:, 0], x[:, 1], s=s, alpha=alpha, color=color, linewidths=0)
     if bounds is not None:
@@ -110,10 +140,15 @@ def plot_samples(x, ax=None, bounds=None, title=None, s: float = 2, alpha: float
 def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=None, color="C0", device=None):
     r"""The image of a square grid under ``fn`` ((B, 2) -> (B, 2)): how a map bends space.
 
-    The grid points are made on ``device`` (CPU by default), in float32.
+    ``fn`` returns the image points only: for a layer or a flow, ``lambda z: flow.forward(z)[0]``.
+    The grid points go to ``device``, or to the device and dtype of the module whose method ``fn``
+    is, else CPU float32 (as in ``plot_density``).
     """
+    _map(fn, "plot_grid_warp", "fn")
+    bounds, lines = _bounds(bounds, "plot_grid_warp"), check_int(lines, "plot_grid_warp", "lines", least=1, example="15")
     fig, ax = _axes(ax)
-    for pts in grid_lines(bounds, lines, 100, dtype=torch.float32, device=device):
+    device, dtype = _like_owner(fn, device)
+    for pts in grid_lines(bounds, lines, 100, dtype=dtype, device=device):
         out = _points(fn(pts), 2, "plot_grid_warp (the image of fn)")
         ax.plot(out[:, 0], out[:, 1], color=color, lw=0.7)
     ax.set(title=title, aspect="equal")
@@ -122,7 +157,13 @@ def plot_grid_warp(fn, bounds=(-3, 3, -3, 3), lines: int = 15, ax=None, title=No
 
 def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None = None):
     """One scatter panel per tensor in ``steps`` (as from ``Flow.forward_steps``): a flow layer by layer."""
-    ncols = ncols or len(steps)
+    if isinstance(steps, torch.Tensor) or not isinstance(steps, (list, tuple)) or not steps:
+        got = "an empty list" if isinstance(steps, (list, tuple)) else type(steps).__name__
+        raise FlowlibError(f"plot_layers: steps must be a non-empty list of (B, 2) point tensors, such as "
+                           f"flow.forward_steps(z), got {got}")
+    if titles is not None and len(titles) != len(steps):
+        raise FlowlibError(f"plot_layers: titles must name each of the {len(steps)} steps, got {len(titles)} titles")
+    ncols = len(steps) if ncols is None else check_int(ncols, "plot_layers", "ncols", least=1)
     nrows = -(-len(steps) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.6 * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -145,6 +186,7 @@ def digit_grid(x, nrow: int = 8) -> np.ndarray:
     >>> digit_grid(torch.zeros(3, 4), nrow=1).shape  # 2x2 digits in one row
     (2, 8)
     """
+    nrow = check_int(nrow, "digit_grid", "nrow", least=1, example="8")
     x = torch.as_tensor(x).detach().cpu()
     side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
     if x.dim() != 2 or side < 1 or side * side != x.shape[1]:
@@ -181,8 +223,14 @@ def plot_loss(history, ax=None, title="training loss", label=None):
 
 def plot_matrix(m, ax=None, title=None, cmap="RdBu_r"):
     """A matrix (a Jacobian, a mask) as a heat map centred on zero, with a colour bar."""
+    try:
+        m = torch.as_tensor(m).detach().cpu().double()
+    except (TypeError, ValueError, RuntimeError):
+        raise FlowlibError(f"plot_matrix: m must be a matrix (a 2-D tensor or array), got {type(m).__name__}") from None
+    if m.dim() != 2:
+        raise FlowlibError(f"plot_matrix: m must be a matrix (a 2-D tensor or array), got shape {tuple(m.shape)}")
     fig, ax = _axes(ax)
-    m = torch.as_tensor(m).detach().cpu().double().numpy()
+    m = m.numpy()
     lim = max(float(np.abs(m).max()), 1e-12)
     im = ax.imshow(m, cmap=cmap, vmin=-lim, vmax=lim)
     fig.colorbar(im, ax=ax, fraction=0.046)

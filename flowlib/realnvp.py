@@ -1,18 +1,22 @@
-r"""RealNVP (Dinh, Sohl-Dickstein and Bengio, 2017): the affine coupling layer, NICE made non-volume preserving."""
+r"""RealNVP (Dinh, Sohl-Dickstein and Bengio, 2017): the affine coupling layer, NICE made non-volume preserving.
+
+The split of z and the network reading z_{1:d} are ``Coupling``'s (``flowlib/coupling.py``), as in
+NICE's ``AdditiveCoupling``; RealNVP's network has two heads, μ_θ and α_θ, instead of m_θ.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from ._validate import check_dim, check_points
-from .nets import MLP, soft_clamp
-from .nice import _checked_mask, _coupling_sparsity, coupling_mask
+from ._validate import check_bound, check_points
+from .coupling import Coupling
+from .nets import soft_clamp
 
 __all__ = ["AffineCoupling"]
 
 
-class AffineCoupling(nn.Module):
+class AffineCoupling(Coupling):
     r"""RealNVP's affine coupling layer.
 
     Forward (generative, z ↦ x; parallel):
@@ -23,10 +27,12 @@ class AffineCoupling(nn.Module):
 
     Args:
         dim: n, the number of coordinates (at least 2).
-        hidden: widths of the hidden layers of the network z_{1:d} ↦ (μ_θ, α_θ).
+        hidden: widths of the hidden layers of the network z_{1:d} ↦ (μ_θ, α_θ), a tuple such as (64, 64).
         parity: 0 keeps the first ⌊n/2⌋ coordinates, 1 the others (alternate it when stacking).
         mask: a custom 0/1 tensor of shape (n,) with 1 on the kept coordinates; overrides parity.
-        bound: α_θ is soft-clamped to (-bound, bound) (see ``soft_clamp``).
+        bound: α_θ is soft-clamped to (-bound, bound) (see ``soft_clamp``), a finite number > 0.
+
+    Inputs must have the dtype and device of the layer's parameters (see ``flowlib._validate``).
 
     >>> layer = AffineCoupling(2)
     >>> z = torch.randn(4, 2)
@@ -37,50 +43,27 @@ class AffineCoupling(nn.Module):
 
     def __init__(self, dim: int, hidden=(64, 64), parity: int = 0, mask: torch.Tensor | None = None,
                  bound: float = 3.0, activation=nn.ReLU):
-        super().__init__()
-        self.dim = check_dim(dim, 2, "AffineCoupling")
-        mask = coupling_mask(dim, parity) if mask is None else _checked_mask(mask, dim, "AffineCoupling")
-        self.register_buffer("mask", mask)
-        # The positions of z_{1:d} and z_{d+1:n}; derived from the mask, so not saved.
-        self.register_buffer("kept", mask.nonzero().squeeze(1), persistent=False)
-        self.register_buffer("changed", (1 - mask).nonzero().squeeze(1), persistent=False)
-        self.bound = bound
-        # One network R^d -> R^{2(n-d)}, two heads: μ_θ and α_θ of the n-d changed coordinates, as
-        # on the slide. (Feeding it all n inputs with the changed ones zeroed would work too, at
-        # about 1.5 times the cost and parameters.)
-        self.net = MLP(len(self.kept), 2 * len(self.changed), hidden, activation)
+        super().__init__(dim, hidden, parity, mask, heads=2, activation=activation)
+        self.bound = check_bound(bound, "AffineCoupling")
 
-    def mu_alpha(self, kept: torch.Tensor):
-        """(μ_θ, α_θ) of the kept coordinates, each (B, n) and zero on the kept part itself.
+    def mu_alpha(self, v: torch.Tensor):
+        """(μ_θ(v_{1:d}), α_θ(v_{1:d})), each (B, n) and zero on the kept coordinates; α soft-clamped.
 
-        ``kept`` is z ⊙ mask, shape (B, n); only its kept coordinates are read, so z itself works too.
+        Only the kept coordinates of ``v`` are read, so z itself works, and so does z ⊙ mask.
         """
-        mu, alpha = self._mu_alpha(kept)
-        zeros = kept.new_zeros(kept.shape)
-        return zeros.index_copy(1, self.changed, mu), zeros.index_copy(1, self.changed, alpha)
-
-    def _mu_alpha(self, v: torch.Tensor):
-        """μ_θ(v_{1:d}), α_θ(v_{1:d}) (α soft-clamped), each (B, n-d): only the changed coordinates."""
-        mu, alpha = self.net(v.index_select(1, self.kept)).chunk(2, dim=-1)
+        mu, alpha = self.conditioner(v)
         return mu, soft_clamp(alpha, self.bound)
 
-    # forward and inverse work on the n-d changed coordinates only (half the element-wise work of
-    # padding μ and α to n coordinates), then put them back beside the unchanged kept ones.
+    # α = μ = 0 on the kept coordinates, so z ⊙ exp(α) + μ leaves z_{1:d} unchanged exactly.
     def forward(self, z: torch.Tensor):
-        check_points(z, self.dim, "AffineCoupling.forward", "z")
-        mu, alpha = self._mu_alpha(z)  # (B, n-d) each
-        x_changed = z.index_select(1, self.changed) * alpha.exp() + mu  # x_{d+1:n}
-        return z.index_copy(1, self.changed, x_changed), alpha.sum(-1)  # x_{1:d} = z_{1:d}
+        check_points(z, self.dim, "AffineCoupling.forward", "z", like=self)
+        mu, alpha = self.mu_alpha(z)
+        return z * alpha.exp() + mu, alpha.sum(-1)
 
     def inverse(self, x: torch.Tensor):
-        check_points(x, self.dim, "AffineCoupling.inverse", "x")
-        mu, alpha = self._mu_alpha(x)  # (B, n-d) each
-        z_changed = (x.index_select(1, self.changed) - mu) * (-alpha).exp()  # z_{d+1:n}
-        return x.index_copy(1, self.changed, z_changed), -alpha.sum(-1)  # z_{1:d} = x_{1:d}
-
-    def jacobian_sparsity(self) -> torch.Tensor:
-        """(n, n) bool: I on the kept rows, diag(exp α) and a full block on the changed rows."""
-        return _coupling_sparsity(self.mask)
+        check_points(x, self.dim, "AffineCoupling.inverse", "x", like=self)
+        mu, alpha = self.mu_alpha(x)
+        return (x - mu) * (-alpha).exp(), -alpha.sum(-1)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, kept={int(self.mask.sum())}, bound={self.bound}"
+        return f"{super().extra_repr()}, bound={self.bound}"

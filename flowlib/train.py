@@ -13,7 +13,7 @@ import math
 import torch
 from tqdm.auto import trange
 
-from ._validate import check_points
+from ._validate import FlowlibError, check_int, check_module, check_number, check_points
 
 __all__ = ["fit", "fit_reverse_kl"]
 
@@ -34,20 +34,26 @@ def fit(flow, data: torch.Tensor, steps: int = 1000, batch_size: int = 256, lr: 
     Returns:
         the loss (mean negative log-likelihood in nats, per data point) of every step.
 
+    Runs with gradients on, also when called inside ``torch.no_grad()``.
+
     Raises:
-        FloatingPointError: the loss became NaN or inf; the parameters of the last finite step are
-            restored first, and the message names the step.
+        FlowlibError (a ValueError and a TypeError): a bad argument, checked before any step. ``data``
+            must have the dtype and device of the flow's parameters (``data.to(...)`` or ``flow.to(...)``).
+        FloatingPointError: training broke, and the message names the step: the loss became NaN or
+            inf (the parameters of the last finite step are restored), or climbed far above its best
+            value (divergence: the parameters of the best step are restored), or the last update
+            left a model whose loss is NaN, inf or diverged (the parameters before it are restored).
     """
-    _check_budget(steps, batch_size, lr, callback, "fit")
-    check_points(data, flow.dim, "fit", "data")
+    check_module(flow, "fit", "flow", needs=("log_prob",))
+    steps, batch_size, lr = _check_budget(steps, batch_size, lr, callback, "fit")
+    check_points(data, flow.dim, "fit", "data", like=flow)
     if data.shape[0] == 0:
-        raise ValueError(f"fit: data has no rows; expected at least one point of shape ({flow.dim},)")
-    _check_like_parameters(flow, data, "fit")
+        raise FlowlibError(f"fit: data has no rows; expected at least one point of shape ({flow.dim},)")
     finite = torch.isfinite(data).all(-1)
     if not bool(finite.all()):
         rows = (~finite).nonzero().squeeze(1)
-        raise ValueError(f"fit: data must be finite, but {len(rows)} of its {len(data)} rows hold NaN or inf "
-                         f"(the first: row {int(rows[0])}); remove them, e.g. data[torch.isfinite(data).all(-1)]")
+        raise FlowlibError(f"fit: data must be finite, but {len(rows)} of its {len(data)} rows hold NaN or inf "
+                           f"(the first: row {int(rows[0])}); remove them, e.g. data[torch.isfinite(data).all(-1)]")
     n = data.shape[0]
 
     def loss_fn():
@@ -65,42 +71,41 @@ def fit_reverse_kl(flow, target_log_prob, steps: int = 1000, batch_size: int = 2
     so gradients flow through the samples). Needs no data, only ``target_log_prob(x) -> (B,)``.
     The loss is KL(q_θ ‖ p) - log Z: it reaches -log Z at the optimum, not 0.
 
-    Returns the loss of every step; raises ``FloatingPointError`` like ``fit``.
+    Returns the loss of every step; raises ``FlowlibError`` and ``FloatingPointError`` like ``fit``.
     """
-    _check_budget(steps, batch_size, lr, callback, "fit_reverse_kl")
+    check_module(flow, "fit_reverse_kl", "flow", needs=("sample_with_log_prob",))
+    steps, batch_size, lr = _check_budget(steps, batch_size, lr, callback, "fit_reverse_kl")
     if not callable(target_log_prob):
-        raise TypeError(f"fit_reverse_kl: target_log_prob must be a function mapping (B, {flow.dim}) points to (B,) "
-                        f"log-densities, got {type(target_log_prob).__name__}")
+        raise FlowlibError(f"fit_reverse_kl: target_log_prob must be a function mapping (B, {flow.dim}) points to (B,) "
+                           f"log-densities, got {type(target_log_prob).__name__}")
 
     def loss_fn():
         x, log_q = flow.sample_with_log_prob(batch_size)
         log_p = target_log_prob(x)
         # A (B, 1) or scalar log p̃ would broadcast against log q's (B,) into a wrong loss, silently.
-        if not isinstance(log_p, torch.Tensor) or log_p.shape != log_q.shape:
-            shape = tuple(log_p.shape) if isinstance(log_p, torch.Tensor) else type(log_p).__name__
-            raise ValueError(f"fit_reverse_kl: target_log_prob must return a tensor of shape ({batch_size},), "
-                             f"one log-density per point, got {shape}")
+        if not isinstance(log_p, torch.Tensor) or log_p.shape != log_q.shape or log_p.device != log_q.device:
+            got = type(log_p).__name__ if not isinstance(log_p, torch.Tensor) else (
+                f"{tuple(log_p.shape)}" if log_p.device == log_q.device else f"a tensor on {log_p.device}")
+            raise FlowlibError(f"fit_reverse_kl: target_log_prob must return a tensor of shape ({batch_size},), "
+                               f"one log-density per point, on the flow's device {log_q.device}, got {got}")
         return (log_q - log_p).mean()
 
     return _optimize(flow, loss_fn, steps, lr, callback, progress, "fit_reverse_kl")
 
 
-def _check_budget(steps, batch_size, lr, callback, who: str) -> None:
-    for name, value, least in (("steps", steps, 0), ("batch_size", batch_size, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{who}: {name} must be an int >= {least}, got {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"{who}: lr must be a positive finite number such as 1e-3, got {lr!r}")
+def _check_budget(steps, batch_size, lr, callback, who: str):
+    """``(steps, batch_size, lr)`` after checking them (and that ``callback`` is callable)."""
+    steps = check_int(steps, who, "steps", least=0)
+    batch_size = check_int(batch_size, who, "batch_size", least=1)
+    lr = check_number(lr, who, "lr", positive=True, example="1e-3")
     if callback is not None and not callable(callback):
-        raise TypeError(f"{who}: callback must be a function callback(step, flow) or None, got {type(callback).__name__}")
+        raise FlowlibError(f"{who}: callback must be a function callback(step, flow) or None, got {type(callback).__name__}")
+    return steps, batch_size, lr
 
 
-def _check_like_parameters(flow, data: torch.Tensor, who: str) -> None:
-    """The data must have the dtype and device of the flow's parameters (else torch fails deep inside)."""
-    p = next(flow.parameters(), None)
-    if p is not None and (p.dtype != data.dtype or p.device != data.device):
-        raise ValueError(f"{who}: data is {data.dtype} on {data.device}, but the flow's parameters are {p.dtype} on "
-                         f"{p.device}; move one to the other, e.g. data.to(device=..., dtype=...) or flow.to(data)")
+# Divergence: the loss climbed this many times (1 + |first loss|) above its lowest value. Healthy runs
+# wander by a fraction of their first loss; RealNVP on the ring at lr=1 jumps from 5 to 7.5e6.
+DIVERGED = 100
 
 
 def _adam(params, lr: float) -> torch.optim.Adam:
@@ -112,15 +117,50 @@ def _adam(params, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr)
 
 
+def _restore(params, saved) -> None:
+    with torch.no_grad():
+        for p, good in zip(params, saved):
+            p.copy_(good)
+
+
+@torch.enable_grad()  # training needs gradients, also inside a caller's torch.no_grad()
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
+    if torch.is_inference_mode_enabled():
+        raise FlowlibError(f"{who}: called inside torch.inference_mode(), where no gradient can be computed; "
+                           "call it outside that block")
     params = [p for p in flow.parameters() if p.requires_grad]
     if not params:
-        raise ValueError(f"{who}: the flow has no trainable parameters (a flow of permutations only?); nothing to fit")
+        raise FlowlibError(f"{who}: the flow has no trainable parameters (a flow of permutations only?); nothing to fit")
+    broken = [name for name, p in flow.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
+    if broken:
+        raise FlowlibError(f"{who}: the flow's parameter {broken[0]} holds NaN or inf before training; "
+                           "rebuild the flow (or load parameters saved before it broke)")
     optimizer = _adam(params, lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
-    # A copy of the parameters of the last step whose loss was finite, restored if training blows up.
+    # Copies of the parameters of the last step whose loss was finite, and of the step whose loss was
+    # the lowest: restored if training blows up or diverges.
     last_good = [p.detach().clone() for p in params]
+    best = [p.detach().clone() for p in params]
+    best_value, best_step, first = math.inf, 0, None
     history = []
+
+    def check(value, step, after_last=False):
+        """Raise if ``value``, the loss at ``step``, says training broke (after restoring parameters)."""
+        where = f"after the last update (step {step - 1} of {steps})" if after_last else f"at step {step} (of {steps})"
+        if not math.isfinite(value):
+            _restore(params, last_good)
+            if step == 0:  # not the learning rate: nothing was updated yet
+                raise FloatingPointError(f"{who}: the loss is {value} at step 0, before any update, so the learning rate "
+                                         "is not the cause: the flow (or the data or target it is fitted to) gives a "
+                                         "non-finite log-density; check them, e.g. flow.log_prob(data).isfinite().all()")
+            raise FloatingPointError(f"{who}: the loss became {value} {where}; the parameters of the last finite step "
+                                     f"were restored. Try a smaller learning rate than lr={lr}.")
+        if value - best_value > DIVERGED * (1 + abs(first)):
+            _restore(params, best)
+            raise FloatingPointError(f"{who}: training diverged: the loss climbed from {best_value:.4g} (step {best_step}) "
+                                     f"to {value:.4g} {where}; the parameters of step {best_step} were restored. "
+                                     f"Try a smaller learning rate than lr={lr}.")
+
     # At most one redraw a second: in Jupyter every redraw is a widget message, and a test client that
     # reads them only after the cell (nbval) loses messages past ZeroMQ's 1000-message queue, then
     # fails with "Timeout of 5 seconds exceeded waiting for output" (seen on a loaded machine).
@@ -128,17 +168,15 @@ def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
     for step in bar:
         loss = loss_fn()
         value = loss.item()
-        if not math.isfinite(value):
-            with torch.no_grad():
-                for p, good in zip(params, last_good):
-                    p.copy_(good)
-            raise FloatingPointError(
-                f"{who}: the loss became {value} at step {step} (of {steps}); the parameters of the last "
-                f"finite step were restored. Try a smaller learning rate than lr={lr}."
-            )
+        first = value if first is None else first
+        check(value, step)
         with torch.no_grad():
             for p, good in zip(params, last_good):
                 good.copy_(p)
+            if value < best_value:
+                best_value, best_step = value, step
+                for p, good in zip(params, best):
+                    good.copy_(p)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -148,4 +186,10 @@ def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
             bar.set_postfix(loss=f"{value:.3f}")
         if callback is not None:
             callback(step, flow)
+    if steps:
+        # The last update is never followed by a loss: evaluate one, on a fork of the random number
+        # generators, so the caller's next random draws are the same as without this check.
+        cuda = sorted({p.device.index or 0 for p in params if p.is_cuda})
+        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+            check(loss_fn().item(), steps, after_last=True)
     return history

@@ -7,41 +7,57 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
+from layer_registry import BUILDERS as BUILDER_FUNCTIONS
+from layer_registry import LAYER_CLASSES, MIN_DIM, WITH_HIDDEN, perturbed
 from torch import nn
 
 from flowlib import (
     IAF,
     MADE,
     MAF,
+    MLP,
     AdditiveCoupling,
     AffineCoupling,
     Flow,
+    FlowlibError,
+    MaskedLinear,
     Permutation,
     Reverse,
     Scaling,
     StandardNormal,
     bits_per_dim,
+    check_layer,
+    count_parameters,
+    coupling_mask,
     digits_data,
+    distil,
+    estimate_kl,
     fit,
     fit_reverse_kl,
+    grid_points,
+    jacobian,
+    made_masks,
     make_iaf,
     make_maf,
     make_nice,
     make_realnvp,
+    plot_density,
+    plot_grid_warp,
+    plot_layers,
+    plot_matrix,
+    soft_clamp,
     target_log_prob,
     toy_data,
     toy_entropy,
     toy_log_prob,
 )
 
-LAYERS = {
-    "AdditiveCoupling": AdditiveCoupling, "Scaling": Scaling, "AffineCoupling": AffineCoupling,
-    "Permutation": Permutation, "Reverse": Reverse, "MAF": MAF, "IAF": IAF,
-}
-NEEDS_TWO_DIMS = {"AdditiveCoupling": AdditiveCoupling, "AffineCoupling": AffineCoupling, "MADE": MADE, "MAF": MAF, "IAF": IAF}
-BUILDERS = (make_nice, make_realnvp, make_maf, make_iaf)
+LAYERS = LAYER_CLASSES
+NEEDS_TWO_DIMS = {name: cls for name, cls in {**LAYER_CLASSES, **WITH_HIDDEN}.items() if MIN_DIM[name] == 2}
+BUILDERS = tuple(BUILDER_FUNCTIONS.values())
 
 # (bad input, exception, message): each message names what was expected, for a layer of dim 3.
 BAD_POINTS = {
@@ -150,7 +166,7 @@ def test_bad_masks_permutations_and_widths():
         MADE(3, hidden=())
     with pytest.raises(ValueError, match=r"Flow: layer 0 \(Scaling\) has dim 2, the base has dim 3"):
         Flow(StandardNormal(3), [Scaling(2)])
-    with pytest.raises(ValueError, match=r"StandardNormal.sample: n must be a non-negative int, got 2.5"):
+    with pytest.raises(TypeError, match=r"StandardNormal.sample: n must be an int >= 0, got float \(2.5\)"):
         make_maf(2).sample(2.5)
 
 
@@ -187,8 +203,9 @@ def test_fit_rejects_data_with_nan_or_inf_before_training(bad):
     (torch.zeros(10, 2, dtype=torch.int32), TypeError, r"fit: expected a floating-point data .* got dtype torch.int32"),
     (torch.zeros(2), ValueError, r"fit: expected data of shape \(B, 2\) \(a 2-D batch\)"),
     (torch.zeros(0, 2), ValueError, r"fit: data has no rows"),
-    (torch.zeros(10, 2, dtype=torch.float64), ValueError,
-     r"fit: data is torch.float64 on cpu, but the flow's parameters are torch.float32 on cpu; move one to the other"),
+    (torch.zeros(10, 2, dtype=torch.float64), TypeError,
+     r"fit: expected data of dtype torch.float32 like the model's parameters, got torch.float64; "
+     r"convert the points with data.to\(torch.float32\) or the model with .to\(torch.float64\)"),
 ])
 def test_fit_rejects_bad_data(data, error, message):
     flow = two_d_flow()
@@ -200,11 +217,11 @@ def test_fit_rejects_bad_data(data, error, message):
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"steps": -1}, ValueError, r"fit: steps must be an int >= 0, got -1"),
-    ({"steps": 10.0}, ValueError, r"fit: steps must be an int >= 0, got 10.0"),
+    ({"steps": 10.0}, ValueError, r"fit: steps must be an int >= 0, got float \(10.0\)"),
     ({"batch_size": 0}, ValueError, r"fit: batch_size must be an int >= 1, got 0"),
     ({"lr": 0.0}, ValueError, r"fit: lr must be a positive finite number such as 1e-3, got 0.0"),
     ({"lr": math.nan}, ValueError, r"fit: lr must be a positive finite number"),
-    ({"lr": "1e-3"}, ValueError, r"fit: lr must be a positive finite number .* got '1e-3'"),
+    ({"lr": "1e-3"}, ValueError, r"fit: lr must be a positive finite number .* got str \('1e-3'\)"),
     ({"callback": "print"}, TypeError, r"fit: callback must be a function callback\(step, flow\) or None, got str"),
 ])
 def test_fit_rejects_a_bad_budget(kwargs, error, message):
@@ -223,7 +240,7 @@ def test_fit_reverse_kl_rejects_a_target_of_the_wrong_shape_before_any_update():
     flow = two_d_flow()
     before = snapshot(flow)
     with pytest.raises(ValueError, match=r"fit_reverse_kl: target_log_prob must return a tensor of shape \(16,\), "
-                                         r"one log-density per point, got \(16, 1\)"):
+                                         r"one log-density per point, on the flow's device cpu, got \(16, 1\)"):
         fit_reverse_kl(flow, lambda x: -x.pow(2).sum(-1, keepdim=True), steps=5, batch_size=16, progress=False)
     assert unchanged(flow, before)
     with pytest.raises(TypeError, match=r"fit_reverse_kl: target_log_prob must be a function"):
@@ -263,7 +280,8 @@ def test_a_learning_rate_that_is_far_too_large_blows_up_with_a_clear_error():
 def test_fit_reverse_kl_stops_on_a_nan_target():
     flow = two_d_flow()
     before = snapshot(flow)
-    with pytest.raises(FloatingPointError, match=r"fit_reverse_kl: the loss became nan at step 0 \(of 5\)"):
+    with pytest.raises(FloatingPointError, match=r"fit_reverse_kl: the loss is nan at step 0, before any update, so the "
+                                                 r"learning rate is not the cause"):
         fit_reverse_kl(flow, lambda x: x[:, 0] * math.nan, steps=5, batch_size=8, progress=False)
     assert unchanged(flow, before)
 
@@ -289,3 +307,293 @@ def test_dataset_arguments():
         bits_per_dim(torch.zeros(4, 1), dim=64)
     with pytest.raises(ValueError, match=r"bits_per_dim: dim must be an int >= 1, got 0"):
         bits_per_dim(torch.zeros(4), dim=0)
+
+
+# ---------------------------------------------------------------- dtype and device: one rule at every entry
+# Points must have the dtype and device of the model's parameters; flowlib refuses others with a
+# message naming the conversion, and never converts silently.
+
+WITH_PARAMETERS = [name for name in LAYERS if name not in ("Permutation", "Reverse")]
+
+
+@pytest.mark.parametrize("dtype", (torch.float64, torch.float16))
+@pytest.mark.parametrize("name", WITH_PARAMETERS)
+def test_layers_refuse_another_dtype_with_the_conversion(name, dtype):
+    layer = LAYERS[name](3)
+    for method, arg in (("forward", "z"), ("inverse", "x")):
+        with ComputeCounter(layer) as counter, pytest.raises(
+                FlowlibError, match=rf"{name}.{method}: expected {arg} of dtype torch.float32 like the model's parameters, "
+                                    rf"got {dtype}; convert the points with {arg}.to\(torch.float32\) or the model with "
+                                    rf"\.to\({dtype}\)"):
+            getattr(layer, method)(torch.zeros(4, 3, dtype=dtype))
+        assert counter.calls == 0
+
+
+@pytest.mark.parametrize("name", WITH_PARAMETERS)
+def test_layers_refuse_another_device(name):
+    """The meta device stands for a GPU: a layer there, points on the CPU."""
+    layer = LAYERS[name](3).to("meta")
+    with pytest.raises(FlowlibError, match=rf"{name}.forward: expected z on meta like the model's parameters, got cpu; "
+                                           r"move the points with z.to\('meta'\) or the model with .to\('cpu'\)"):
+        layer(torch.zeros(4, 3))
+
+
+@pytest.mark.parametrize("name", ("Permutation", "Reverse"))
+def test_layers_without_parameters_keep_any_floating_dtype(name):
+    for dtype in (torch.float16, torch.float64):
+        x, log_det = LAYERS[name](3)(torch.randn(4, 3).to(dtype))
+        assert x.dtype == log_det.dtype == dtype
+
+
+def test_nice_never_returns_mixed_dtypes():
+    """Before: float16 points through a float32 NICE came out as float32 x with a float16 log_det."""
+    with pytest.raises(FlowlibError, match=r"expected z of dtype torch.float32"):
+        make_nice(3, layers=2, hidden=(8,))(torch.randn(4, 3).half())
+    for dtype in (torch.float16, torch.float64):
+        x, log_det = make_nice(3, layers=2, hidden=(8,)).to(dtype)(torch.randn(4, 3, dtype=dtype))
+        assert x.dtype == log_det.dtype == dtype
+
+
+def test_flows_distil_and_estimate_kl_refuse_another_dtype():
+    torch.manual_seed(0)
+    flow = make_maf(2, layers=1, hidden=(8,))
+    x64 = torch.randn(5, 2, dtype=torch.float64)
+    for who, call in (("Flow.log_prob", lambda: flow.log_prob(x64)), ("Flow.inverse", lambda: flow.inverse(x64)),
+                      ("Flow.forward_steps", lambda: flow.forward_steps(x64)), ("MADE", lambda: flow.layers[0].made(x64))):
+        with pytest.raises(FlowlibError, match=rf"{who}: expected [xz] of dtype torch.float32"):
+            call()
+    teacher = make_maf(2, layers=1, hidden=(8,)).double()
+    for who, call in (("distil", lambda: distil(flow, teacher, steps=2, progress=False)),
+                      ("estimate_kl", lambda: estimate_kl(flow, teacher, n=10))):
+        with pytest.raises(FlowlibError, match=rf"{who}: (the student|q)'s parameters are torch.float32 on cpu but "
+                                               r"(the teacher|p)'s are torch.float64 on cpu; move one to the other"):
+            call()
+
+
+def test_plots_make_their_points_like_the_model_or_say_how_to_convert():
+    flow = make_realnvp(2, layers=2, hidden=(8,)).double()
+    plot_density(flow.log_prob, n=10)  # a float64 model's method: float64 points
+    # A plain function tells nothing about the model: float32 points, and the flow says what to do.
+    with pytest.raises(FlowlibError, match=r"Flow.forward: expected z of dtype torch.float64 like the model's parameters, "
+                                           r"got torch.float32; convert the points with z.to\(torch.float64\)"):
+        plot_grid_warp(lambda z: flow.forward(z)[0], lines=3)
+    plot_grid_warp(lambda z: flow.forward(z.double())[0], lines=3)
+
+
+# ---------------------------------------------------------------- fit checks its last update, and divergence
+
+
+def test_a_huge_final_step_does_not_return_a_broken_model():
+    """x = z e^s on data of std 0.1 with lr=1000: the one and only update sends s to about -1000."""
+    flow = Flow(StandardNormal(2), [Scaling(2)])
+    with pytest.raises(FloatingPointError, match=r"fit: the loss became inf after the last update \(step 0 of 1\); the "
+                                                 r"parameters of the last finite step were restored"):
+        fit(flow, 0.1 * torch.randn(500, 2), steps=1, lr=1000.0, progress=False)
+    assert torch.equal(flow.layers[0].s, torch.zeros(2))
+    assert torch.isfinite(flow.log_prob(torch.randn(3, 2))).all()
+
+
+def test_a_nan_gradient_in_the_last_step_does_not_return_a_broken_model():
+    flow = two_d_flow()
+    seen = {}
+
+    def callback(step, flow):
+        seen[step] = snapshot(flow)
+        if step == 3:  # step 4, the last, gets a NaN gradient
+            next(flow.parameters()).register_hook(lambda grad: grad * math.nan)
+
+    with pytest.raises(FloatingPointError, match=r"fit: the loss became nan after the last update \(step 4 of 5\)"):
+        fit(flow, toy_data("ring", 256), steps=5, lr=0.01, callback=callback, progress=False)
+    assert unchanged(flow, seen[3])  # the parameters step 4 evaluated its (finite) loss at
+
+
+def test_the_final_check_leaves_the_random_numbers_as_they_were():
+    """Checking the last update draws a batch on a fork of the generator: the caller's next draws do not move."""
+    data = toy_data("ring", 256)
+    draws = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        flow = two_d_flow()
+        torch.manual_seed(1)
+        fit(flow, data, steps=3, progress=False)
+        draws.append(torch.rand(3))
+    torch.manual_seed(1)
+    for _ in range(3):  # what three steps draw: one batch each
+        torch.randint(256, (256,))
+    assert torch.equal(draws[0], draws[1]) and torch.equal(draws[0], torch.rand(3))
+
+
+def test_divergence_with_finite_losses_stops_with_a_clear_error():
+    """RealNVP at lr=100 climbs from 5 to 1e24 nats within 20 steps, all finite (before: no warning at all)."""
+    torch.manual_seed(0)
+    flow = make_realnvp(2, layers=4, hidden=(32, 32))
+    evaluated_at = {0: snapshot(flow)}  # the parameters each step's loss is evaluated at
+    with pytest.raises(FloatingPointError, match=r"fit: training diverged: the loss climbed from \S+ \(step (\d+)\) to \S+ at "
+                                                 r"step \d+ \(of 200\); the parameters of step \1 were restored. Try a "
+                                                 r"smaller learning rate than lr=100") as error:
+        fit(flow, toy_data("ring", 2000), steps=200, lr=100.0, progress=False,
+            callback=lambda step, f: evaluated_at.setdefault(step + 1, snapshot(f)))
+    best = int(error.value.args[0].split("(step ")[1].split(")")[0])
+    assert unchanged(flow, evaluated_at[best])
+    with torch.no_grad():
+        assert float(-flow.log_prob(toy_data("ring", 500, seed=1)).mean()) < 10
+
+
+def test_a_model_broken_before_fit_is_not_blamed_on_the_learning_rate():
+    flow = two_d_flow()
+    with torch.no_grad():
+        flow.layers[1].net[0].weight[0, 0] = math.nan
+    with pytest.raises(FlowlibError, match=r"fit: the flow's parameter layers.1.net.0.weight holds NaN or inf before "
+                                           r"training; rebuild the flow"):
+        fit(flow, toy_data("ring", 100), steps=5, progress=False)
+    # Finite parameters, but a density of 0 at the data: x = z e^s with s = -100 (std e^-100).
+    squeezed = Flow(StandardNormal(2), [Scaling(2)])
+    with torch.no_grad():
+        squeezed.layers[0].s.fill_(-100.0)
+    with pytest.raises(FloatingPointError, match=r"fit: the loss is inf at step 0, before any update, so the learning rate "
+                                                 r"is not the cause"):
+        fit(squeezed, toy_data("ring", 100), steps=5, progress=False)
+
+
+def test_fit_trains_inside_no_grad_and_refuses_inference_mode():
+    flow = two_d_flow()
+    before = snapshot(flow)
+    with torch.no_grad():
+        losses = fit(flow, toy_data("ring", 200), steps=3, lr=1e-2, progress=False)
+    assert len(losses) == 3 and not unchanged(flow, before)
+    with torch.inference_mode(), pytest.raises(FlowlibError, match=r"fit: called inside torch.inference_mode\(\)"):
+        fit(flow, toy_data("ring", 200), steps=3, progress=False)
+
+
+def test_fit_with_its_arguments_swapped():
+    flow = two_d_flow()
+    with pytest.raises(FlowlibError, match=r"fit: flow must be a Flow \(an nn.Module\), got a tensor of shape \(10, 2\); "
+                                           r"are the arguments swapped\?"):
+        fit(torch.zeros(10, 2), flow)
+    with pytest.raises(FlowlibError, match=r"fit_reverse_kl: flow must be a Flow \(an nn.Module with an int .dim and "
+                                           r".sample_with_log_prob\), got function"):
+        fit_reverse_kl(lambda x: x, flow)
+
+
+# ---------------------------------------------------------------- loading, bounds, Flow's layers
+
+
+def test_affine_coupling_loaded_from_another_parity_computes_the_saved_function():
+    torch.manual_seed(0)
+    saved = perturbed(AffineCoupling(4, hidden=(8,), parity=1))
+    loaded = AffineCoupling(4, hidden=(8,), parity=0)
+    loaded.load_state_dict(saved.state_dict())
+    z = torch.randn(6, 4)
+    assert torch.equal(loaded(z)[0], saved(z)[0]) and torch.equal(loaded.inverse(z)[1], saved.inverse(z)[1])
+    with pytest.raises(FlowlibError, match=r"AffineCoupling.load_state_dict: the saved layer keeps 2 coordinates, this one "
+                                           r"keeps 1; build the layer with the saved layer's parity or mask"):
+        AffineCoupling(3, hidden=(8,), parity=0).load_state_dict(AffineCoupling(3, hidden=(8,), parity=1).state_dict())
+
+
+@pytest.mark.parametrize("bound", (math.inf, 0, -1.0, math.nan, "3"))
+def test_bad_bounds(bound):
+    for make in (lambda: AffineCoupling(2, bound=bound), lambda: MAF(2, bound=bound), lambda: IAF(2, bound=bound)):
+        with pytest.raises(FlowlibError, match=r"(AffineCoupling|MAF|IAF): bound must be a positive finite number such as 3.0"):
+            make()
+    with pytest.raises(FlowlibError, match=r"soft_clamp: bound must be a positive finite number"):
+        soft_clamp(torch.zeros(3), bound)
+
+
+def test_a_huge_bound_does_not_quantize_alpha():
+    """Before: 2b·σ(2α/b) - b cancelled, so with b = 1e6 every |α| < 0.06 came out as 0 or ±0.0625 in float32."""
+    alpha = torch.linspace(-1, 1, 201)
+    torch.testing.assert_close(soft_clamp(alpha, 1e6), alpha, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(soft_clamp(alpha, 3.0), 3 * torch.tanh(alpha / 3), rtol=1e-6, atol=1e-7)
+
+
+class ColumnLogDet(nn.Module):
+    """A layer whose log-det has shape (B, 1): before, Flow.log_prob broadcast it to (B, B)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+        self.s = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, z):
+        return z * self.s.exp(), self.s.sum().expand(z.shape[0], 1)
+
+    def inverse(self, x):
+        return x * (-self.s).exp(), (-self.s.sum()).expand(x.shape[0], 1)
+
+
+def test_flow_refuses_what_is_not_a_flow_layer():
+    with pytest.raises(FlowlibError, match=r"Flow: layer 1 must be a flow layer \(an nn.Module with an int .dim "
+                                           r"and .forward and .inverse\), got Linear"):
+        Flow(StandardNormal(2), [Scaling(2), nn.Linear(2, 2)])
+    with pytest.raises(FlowlibError, match=r"Flow: layers must be a list of flow layers, got Scaling; wrap a single layer"):
+        Flow(StandardNormal(2), Scaling(2))
+    flow = Flow(StandardNormal(2), [ColumnLogDet(2)])
+    for call in (lambda: flow.log_prob(torch.zeros(4, 2)), lambda: flow.sample(4)):
+        with pytest.raises(FlowlibError, match=r"Flow: layer 0 \(ColumnLogDet\).(inverse|forward) must return \(points of "
+                                               r"shape \(4, 2\), log_det of shape \(4,\)\), got \(\(4, 2\), \(4, 1\)\)"):
+            call()
+
+
+# ---------------------------------------------------------------- messages that were unreadable, inputs accepted silently
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: AffineCoupling(3, hidden=64), r"AffineCoupling: hidden must be a tuple of layer widths such as \(64, 64\) "
+                                           r"\(for one layer of 64 write hidden=\(64,\)\), got int \(64\)"),
+    (lambda: make_maf(3, hidden=64), r"make_maf: hidden must be a tuple of layer widths"),
+    (lambda: AdditiveCoupling(3, hidden=(0,)), r"AdditiveCoupling: hidden must hold layer widths that are ints >= 1, "
+                                               r"such as \(64, 64\), got \(0,\)"),
+    (lambda: MAF(3, hidden=(8.5,)), r"MAF: hidden must hold layer widths that are ints >= 1"),
+    (lambda: AffineCoupling(3, parity=None), r"AffineCoupling: parity must be 0 \(keep the first half\) or 1 \(keep the "
+                                             r"second half\), got None; alternate it when stacking layers"),
+    (lambda: make_realnvp(2, layers=2.0), r"make_realnvp: layers must be an int >= 1 such as 4, got float \(2.0\)"),
+    (lambda: make_nice(2, layers=-1), r"make_nice: layers must be an int >= 1 such as 4, got -1"),
+    (lambda: make_iaf(2, layers=0), r"make_iaf: layers must be an int >= 1 such as 4, got 0"),
+    (lambda: Permutation(3, perm=[0.5, 1.5, 2.0]), r"Permutation: perm must be a sequence of int indices holding each of "
+                                                    r"0..2 once, such as \[2, 1, 0\], got \[0.5, 1.5, 2.0\]"),
+    (lambda: toy_data("ring", 5, seed=None), r"toy_data: seed must be an int such as 0 \(a fixed seed makes the result "
+                                             r"repeatable\), got None"),
+    (lambda: digits_data(seed=None), r"digits_data: seed must be an int such as 0"),
+    (lambda: toy_entropy("ring", n=0), r"toy_entropy: n must be an int >= 1, got 0"),
+    (lambda: check_layer(Scaling(2), batch=0), r"check_layer: batch must be an int >= 1 such as 5, got 0"),
+    (lambda: check_layer(Scaling(2), seed=None), r"check_layer: seed must be an int such as 0"),
+    (lambda: check_layer(nn.Linear(2, 2)), r"check_layer: layer must be a flow layer \(an nn.Module with an int "
+                                            r".dim and .forward and .inverse\), got Linear"),
+    (lambda: plot_grid_warp(make_realnvp(2, layers=2).forward), r"plot_grid_warp \(the image of fn\): expected points of "
+                                                                r"shape \(B, 2\), got a tuple of 2 tensors \(a layer's "
+                                                                r"\(x, log_det\)\?\); pass the points only, e\.g\. lambda z: "
+                                                                r"flow\.forward\(z\)\[0\]"),
+    (lambda: plot_layers([]), r"plot_layers: steps must be a non-empty list of \(B, 2\) point tensors, such as "
+                              r"flow.forward_steps\(z\), got an empty list"),
+    (lambda: make_maf(2).sample(4, temperature=math.nan), r"StandardNormal.sample: temperature must be a non-negative "
+                                                          r"finite number such as 1.0, got nan"),
+    (lambda: plot_density(lambda x: -x.pow(2).sum(-1), bounds=(1, -1, 0, 1)), r"plot_density: bounds must be \(x0, x1, "
+                                                                               r"y0, y1\) with x0 < x1 and y0 < y1"),
+    (lambda: grid_points(n=1), r"grid_points: n must be an int >= 2 such as 200, got 1"),
+    (lambda: coupling_mask(4, parity=2), r"coupling_mask: parity must be 0 .* or 1"),
+    (lambda: made_masks(3, hidden=()), r"made_masks: hidden must name at least one hidden layer width"),
+    (lambda: MaskedLinear(3, 2, torch.ones(3, 2)), r"MaskedLinear: mask must be a 0/1 tensor of shape \(n_out, n_in\) = "
+                                                   r"\(2, 3\), got \(3, 2\)"),
+    (lambda: MLP(2, 2, hidden=16), r"MLP: hidden must be a tuple of layer widths"),
+    (lambda: count_parameters([1, 2]), r"count_parameters: expected an nn.Module \(a layer or a Flow\), got list"),
+    (lambda: jacobian(Scaling(2).forward, torch.zeros(2)), r"jacobian: v must be a floating-point tensor of shape \(B, D\), "
+                                                           r"got torch.float32 of shape \(2,\)"),
+    (lambda: MADE(3).output_i(torch.zeros(4, 3), 3), r"MADE.output_i: i must be an int from 0 to 2, got 3"),
+    (lambda: plot_matrix(torch.zeros(2, 2, 2)), r"plot_matrix: m must be a matrix \(a 2-D tensor or array\), got shape "
+                                                r"\(2, 2, 2\)"),
+], ids=lambda v: "" if callable(v) else None)
+def test_each_slip_gets_one_sentence_naming_what_was_expected(make, message):
+    with pytest.raises(FlowlibError, match=message):
+        make()
+
+
+def test_numpy_integers_are_ints():
+    """torch and NumPy hand out numpy.int64 (len of an array, an argmax): flowlib takes them wherever it takes an int."""
+    assert torch.equal(toy_data("ring", np.int64(5), seed=np.int64(3)), toy_data("ring", 5, seed=3))
+    assert make_maf(np.int64(3), layers=np.int64(2), hidden=(np.int64(8),)).sample(np.int64(4)).shape == (4, 3)
+    assert check_layer(Scaling(2), batch=np.int64(3), seed=np.int64(1))["round trip z -> x -> z"] < 1e-12
+    assert AffineCoupling(np.int64(4), parity=np.int64(1)).mask.tolist() == [0, 0, 1, 1]
+
+
+def test_the_error_class_is_a_value_error_and_a_type_error():
+    assert issubclass(FlowlibError, ValueError) and issubclass(FlowlibError, TypeError)

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from layer_registry import BUILDERS, perturbed
 from torch import nn
 
 from flowlib import (
@@ -25,15 +26,7 @@ from flowlib import (
     make_maf,
     make_nice,
     make_realnvp,
-    randomize,
 )
-
-BUILDERS = {"nice": make_nice, "realnvp": make_realnvp, "maf": make_maf, "iaf": make_iaf}
-
-
-def perturbed(module: nn.Module, seed: int = 0, scale: float = 0.3) -> nn.Module:
-    """Moves every parameter away from its initial value: new flows are the identity."""
-    return randomize(module, scale, generator=torch.Generator().manual_seed(seed))
 
 
 def mixed_flow(dim: int = 3) -> Flow:

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import pytest
 import torch
+from layer_registry import IDENTITY_AT_START, LAYERS, cyclic_shift, perturbed
 from torch import nn
 
 from flowlib import (
     IAF,
     MADE,
     MAF,
-    AdditiveCoupling,
     AffineCoupling,
     Flow,
     Permutation,
     Reverse,
-    Scaling,
     StandardNormal,
     check_layer,
     jacobian,
@@ -28,33 +27,6 @@ from flowlib import (
 )
 
 DIMS = (2, 3, 7)
-
-
-def interleaved_mask(dim: int) -> torch.Tensor:
-    """Keeps the odd-numbered coordinates: a split that is not two halves."""
-    return (torch.arange(dim) % 2 == 1).float()
-
-
-def cyclic_shift(dim: int) -> list[int]:
-    """A permutation that is never the identity."""
-    return [(i + 1) % dim for i in range(dim)]
-
-
-LAYERS = {
-    "AdditiveCoupling-parity0": lambda d: AdditiveCoupling(d, parity=0),
-    "AdditiveCoupling-parity1": lambda d: AdditiveCoupling(d, parity=1),
-    "AdditiveCoupling-mask": lambda d: AdditiveCoupling(d, mask=interleaved_mask(d)),
-    "Scaling": lambda d: Scaling(d),
-    "AffineCoupling-parity0": lambda d: AffineCoupling(d, parity=0),
-    "AffineCoupling-parity1": lambda d: AffineCoupling(d, parity=1),
-    "AffineCoupling-mask": lambda d: AffineCoupling(d, mask=interleaved_mask(d)),
-    "Permutation": lambda d: Permutation(d, perm=cyclic_shift(d)),
-    "Reverse": lambda d: Reverse(d),
-    "MAF": lambda d: MAF(d),
-    "IAF": lambda d: IAF(d),
-}
-# Layers holding a network or a scale vector: a new one is the identity map.
-IDENTITY_AT_START = [name for name in LAYERS if not name.startswith(("Permutation", "Reverse"))]
 
 
 @pytest.mark.parametrize("dim", DIMS)
@@ -200,15 +172,6 @@ def test_check_layer_catches_a_flipped_sign_in_a_real_layer():
 # ---------------------------------------------------------------- MADE, MAF, IAF
 
 
-def perturbed(module: nn.Module, seed: int = 0, scale: float = 0.3) -> nn.Module:
-    """Moves every parameter away from its initial value (a new MADE outputs zeros)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.add_(scale * torch.randn(p.shape, generator=g))
-    return module
-
-
 @pytest.mark.parametrize("dim", DIMS)
 def test_made_is_autoregressive(dim):
     made = perturbed(MADE(dim, hidden=(16, 16))).double()
@@ -315,14 +278,13 @@ def test_layers_on_cuda(name):
 
 
 @pytest.mark.parametrize("dim", DIMS)
-def test_made_output_i_is_the_same_through_the_slices_and_the_whole_network(dim):
-    """MADE's sequential passes take the weight slices on a CPU and the whole network on a GPU: both
-    give the full pass's μ_i, α_i (compared here on the CPU, where both can run)."""
+def test_made_output_i_is_output_i_of_the_parallel_pass(dim):
+    """The sequential direction's pass (``output_i``) gives the parallel pass's μ_i, α_i, from x_{<i} alone."""
     made = perturbed(MADE(dim, hidden=(16, 16))).double()
     x = torch.randn(5, dim, dtype=torch.float64)
     mu, alpha = made(x)
     for i in range(dim):
-        for output in (made._output_sliced, made._output_full):
-            mu_i, alpha_i = output(x[:, :i], i)
+        for given in (x[:, :i], x):  # just the i columns it needs, or all of them (the rest unread)
+            mu_i, alpha_i = made.output_i(given, i)
             torch.testing.assert_close(mu_i, mu[:, i], rtol=0, atol=1e-12)
             torch.testing.assert_close(alpha_i, alpha[:, i], rtol=0, atol=1e-12)
