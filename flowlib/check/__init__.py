@@ -16,7 +16,8 @@ How to add a checker (one module per notebook, named like its ``flowlib.demos`` 
    (type, shape, (B, 1) for (B,), dtype, finiteness); compare with ``compare(got, want, name,
    [(MISTAKE, what that mistake returns, message, hint), ...], hint=...)``, or ``fail(MISTAKE, message,
    hint)`` for any other test; return ``passed("what was verified")``.
-3. Re-export it here, and give each named mistake a wrong answer in ``tests/test_exercises.py``.
+3. Re-export it here, and give each named mistake a wrong answer in ``tests/wrong_answers_*.py`` (a module per
+   group of notebooks; ``tests/test_exercises.py`` collects them all and runs every exercise cell).
 
 In a notebook, an exercise is a code cell tagged ``exercise`` (the scaffold, ending with the check call)
 followed by a markdown cell tagged ``solution`` holding ``<details><summary>Solution</summary>`` and one

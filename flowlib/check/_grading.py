@@ -180,14 +180,15 @@ def output(value, name: str, shape: tuple, like: torch.Tensor | None = None, hin
     A ``(B, 1)`` (or a broadcastable scalar) where ``(B,)`` is expected is the mistake ``SHAPE_B1``.
     """
     if not isinstance(value, torch.Tensor):
-        fail(NOT_A_TENSOR, f"{name} should be a tensor of shape {_shape(shape)}, got {type(value).__name__}.", hint)
+        fail(NOT_A_TENSOR, f"{name} should be a tensor of shape {_shape(shape)}, got {type(value).__name__}.",
+             hint or "make it from the input tensors (v.new_zeros(len(v)) for zeros), so it has their dtype and device.")
     if tuple(value.shape) != tuple(shape):
         if len(shape) == 1 and tuple(value.shape) in ((shape[0], 1), (1, shape[0])):
             fail(SHAPE_B1, f"{name} has shape {_shape(value.shape)}, expected {_shape(shape)}: one number per sample.",
                  "sum over the last dimension with .sum(-1), or drop the extra one with .squeeze(-1).")
         if len(shape) == 1 and value.dim() == 0:
             fail(SHAPE_B1, f"{name} is a single number, expected shape {_shape(shape)}: one number per sample.",
-                 "did you sum over the batch too? Sum over the last dimension only, .sum(-1).")
+                 "sum over the last dimension only, .sum(-1); a value the same for every sample: .expand(B).")
         fail(SHAPE, f"{name} has shape {_shape(value.shape)}, expected {_shape(shape)}.", hint)
     if like is not None and value.dtype != like.dtype:
         fail(DTYPE, f"{name} is {value.dtype}, but the input was {like.dtype}.",

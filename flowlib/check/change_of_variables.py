@@ -36,6 +36,7 @@ NEGATIVE = "negative samples"
 RATE_INVERTED = "multiplied by the rate"
 LOG_DET_FORGOTTEN = "log-det forgotten"
 DENSITY_NOT_LOG = "density instead of log-density"
+ROTATION_SIGN = "rotated the wrong way"
 LOSS_SIGN = "likelihood maximised the wrong way"
 SUM_NOT_MEAN = "sum instead of mean"
 NO_STEP = "parameters never updated"
@@ -73,7 +74,7 @@ def _base(z: torch.Tensor) -> torch.Tensor:
     return -0.5 * z.pow(2).sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
 
 
-@exercise(BASE_FORGOTTEN, LOG_DET_SIGN, LOG_DET_FORGOTTEN, DIRECTION, DENSITY_NOT_LOG, SHAPE_B1, NO_WEIGHTS)
+@exercise(BASE_FORGOTTEN, LOG_DET_SIGN, LOG_DET_FORGOTTEN, DIRECTION, ROTATION_SIGN, DENSITY_NOT_LOG, SHAPE_B1, NO_WEIGHTS)
 def bend_log_prob(log_prob_fn):
     r"""``log_prob_fn(x, theta) -> (B,)``: log p_X(x) for x = f(z) = Bend_θ(z), z ~ N(0, I), θ = (a, s, b, φ):
 
@@ -98,6 +99,9 @@ def bend_log_prob(log_prob_fn):
         want = Flow(StandardNormal(2), [bend]).double().log_prob(x)
         z, log_det = bend.inverse(x)
         x_f, log_det_f = bend(x)
+        mirrored = Bend().double()  # φ ↦ -φ: the inverse that rotates by +φ first
+        mirrored.theta.copy_(thetas[0] * torch.tensor([1.0, 1.0, 1.0, -1.0], dtype=torch.float64))
+        rotated_wrong = Flow(StandardNormal(2), [mirrored]).double().log_prob(x)
     compare(got[0], want, "log p_X(x)", (
         (BASE_FORGOTTEN, log_det, "that is only the log-determinant: the base density log p_Z(f⁻¹(x)) is forgotten.",
          "add log N(z; 0, I) = -½‖z‖² - log 2π at z = f⁻¹(x)."),
@@ -109,6 +113,8 @@ def bend_log_prob(log_prob_fn):
          "y = R(-φ)x, z₁ = e^{-a}y₁, z₂ = (y₂ - b z₁²)e^{-s z₁}."),
         (DIRECTION, _base(x_f) - log_det_f, "that evaluates the forward map f(x): the density needs the inverse, z = f⁻¹(x).",
          "y = R(-φ)x, z₁ = e^{-a}y₁, z₂ = (y₂ - b z₁²)e^{-s z₁}."),
+        (ROTATION_SIGN, rotated_wrong, "the inverse rotates by +φ: undoing x = R(φ) y needs y = R(-φ) x.",
+         "y₁ = cos φ x₁ + sin φ x₂, y₂ = -sin φ x₁ + cos φ x₂."),
         (DENSITY_NOT_LOG, want.exp(), "that is the density p_X(x), not its log.", "return log p_Z(z) + log|det|, without exp."),
     ), hint="z = f⁻¹(x) step by step (rotate by -φ first), then log p_Z(z) - (a + s z₁).")
     return passed("log p_X(x) = log p_Z(f⁻¹(x)) - (a + s z₁) equals flowlib's Flow([Bend]).log_prob for two θ away from "

@@ -33,6 +33,7 @@ NO_ABS = "log of a negative diagonal"
 DET_NOT_LOG = "det instead of log-det"
 NO_LOG = "diagonal summed without log"
 FULL_MATRIX = "all entries, not the diagonal"
+DENSE_DET = "a dense determinant"
 LAYER_ORDER = "layers in the wrong order"
 LAST_ONLY = "only one layer's log-det"
 PRODUCT = "log-dets multiplied"
@@ -76,7 +77,7 @@ def bend_jacobian(jacobian_fn):
     return passed("the Jacobian by hand equals autograd's at 4 random points for two θ; its determinant is e^{a + s z₁}.")
 
 
-@exercise(NO_ABS, DET_NOT_LOG, NO_LOG, FULL_MATRIX, SHAPE_B1)
+@exercise(NO_ABS, DET_NOT_LOG, NO_LOG, FULL_MATRIX, DENSE_DET, SHAPE_B1)
 def triangular_log_det(log_det_fn):
     r"""``log_det_fn(L) -> (B,)``: log|det L| of a batch of triangular matrices L (B, n, n), in O(n): Σ_i log|L_ii|.
     Graded against ``torch.linalg.slogdet`` on lower and upper triangular matrices with negative diagonal entries."""
@@ -86,7 +87,12 @@ def triangular_log_det(log_det_fn):
                                                                                          dtype=torch.float64)
     below = torch.randn(batch, n, n, generator=g, dtype=torch.float64).tril(-1)
     for L in (below + torch.diag_embed(diag), below.transpose(1, 2) + torch.diag_embed(diag)):
-        value = call(log_det_fn, L.clone(), signature="log_det(L)")
+        with _Calls() as calls:
+            value = call(log_det_fn, L.clone(), signature="log_det(L)")
+        dense = sorted({f.__name__ for f in calls.seen if f in _DENSE})
+        if dense:
+            fail(DENSE_DET, f"triangular_log_det calls {', '.join(dense)}: a dense determinant, O(n³), which is what a "
+                 "triangular Jacobian lets a flow avoid.", "the diagonal alone: Σ_i log|L_ii|, O(n).")
         d = L.diagonal(dim1=1, dim2=2)
         if isinstance(value, torch.Tensor) and value.shape == (batch,) and not bool(torch.isfinite(value).all()):
             fail(NO_ABS, "the log-det is NaN: some diagonal entries are negative, and their log is undefined.",
@@ -103,6 +109,22 @@ def triangular_log_det(log_det_fn):
         ), hint="Σ_i log|L_ii|: the diagonal of each matrix, L.diagonal(dim1=-2, dim2=-1).")
     return passed("Σ_i log|L_ii| equals slogdet on lower and upper triangular batches with negative diagonal entries, "
                   "shape (B,).")
+
+
+_DENSE = {torch.det, torch.logdet, torch.slogdet, torch.linalg.det, torch.linalg.slogdet, torch.linalg.lu_factor,
+          torch.linalg.lu, torch.linalg.eigvals, torch.linalg.qr, torch.linalg.svd, torch.linalg.inv}
+
+
+class _Calls(torch.overrides.TorchFunctionMode):
+    """Records the torch functions called inside it (to see a dense determinant where O(n) was asked)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.seen.add(func)
+        return func(*args, **(kwargs or {}))
 
 
 def _layers(dim: int, seed: int):

@@ -122,7 +122,7 @@ def alternating_stack(make_layers):
             fail(NOT_A_TENSOR, f"make_layers({dim}, {k}) should return a list of AffineCoupling layers.",
                  f"[AffineCoupling({dim}, parity=i % 2) for i in range(k)].")
         if len(layers) != k:
-            fail(SHAPE, f"make_layers({dim}, {k}) returned {len(layers)} layers, expected {k}.")
+            fail(SHAPE, f"make_layers({dim}, {k}) returned a list of {len(layers)}, expected {k} layers.")
         if any(layer.dim != dim for layer in layers):
             fail(SHAPE, f"make_layers({dim}, {k}) returned layers of another dim than {dim}.")
         masks = torch.stack([layer.mask for layer in layers])  # (k, dim), 1 = kept
