@@ -3,8 +3,9 @@ r"""Write copies of the notebooks without the exercises' solutions, for an assig
     python scripts/strip_solutions.py                    # -> student-notebooks/*.ipynb (git-ignored)
     python scripts/strip_solutions.py --out DIR NB...    # chosen notebooks, another folder
 
-Every markdown cell tagged ``solution`` (the collapsed block under an exercise) is left out; everything
-else is copied as it is, outputs included (an exercise cell's stored output says "Not solved yet").
+Every cell tagged ``solution`` (the folded solution under an exercise, and the folded hints for the open
+questions after each summary) is left out; everything else is copied as it is, outputs included (an
+exercise cell's stored output says "Not solved yet").
 """
 
 from __future__ import annotations

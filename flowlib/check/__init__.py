@@ -22,7 +22,7 @@ How to add a checker (one module per notebook, named like its ``flowlib.demos`` 
 In a notebook, an exercise is a code cell tagged ``exercise`` (the scaffold, ending with the check call)
 followed by a markdown cell tagged ``solution`` holding ``<details><summary>Solution</summary>`` and one
 fenced python block; the tests run that very block through the checker. ``scripts/strip_solutions.py``
-writes copies of the notebooks without the solution cells.
+writes copies of the notebooks without the cells tagged ``solution`` (solutions, and the folded hints).
 """
 
 from ._grading import Result
