@@ -54,7 +54,8 @@ def check_kept(out: torch.Tensor, v: torch.Tensor, d: int, name: str) -> None:
     """A coupling must return its first d inputs unchanged (shared with the affine coupling's checkers)."""
     if max_error(out[:, :d], v[:, :d]) > 0:
         fail(KEPT_CHANGED, f"{name} changed the kept half: its first d coordinates must be its input's, unchanged.",
-             "only the second half v_{d+1:n} changes; put v[:, :d] back as it is.")
+             "only the second half changes: return the input's first d columns as they are, e.g. torch.cat([z1, ...], 1) "
+             "with z1 = z[:, :d].")
 
 
 def check_uses_weights(outs, name: str, what: str = "m") -> None:
