@@ -1,0 +1,40 @@
+r"""Write copies of the notebooks without the exercises' solutions, for an assignment.
+
+    python scripts/strip_solutions.py                    # -> student-notebooks/*.ipynb (git-ignored)
+    python scripts/strip_solutions.py --out DIR NB...    # chosen notebooks, another folder
+
+Every cell tagged ``solution`` (the folded solution under an exercise, and the folded hints for the open
+questions after each summary) is left out; everything else is copied as it is, outputs included (an
+exercise cell's stored output says "Not solved yet").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def strip(notebook: dict) -> tuple[dict, int]:
+    """The notebook without its solution cells, and how many were removed."""
+    cells = [c for c in notebook["cells"] if "solution" not in c.get("metadata", {}).get("tags", [])]
+    return {**notebook, "cells": cells}, len(notebook["cells"]) - len(cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to strip (default: notebooks/*.ipynb)")
+    parser.add_argument("--out", type=Path, default=ROOT / "student-notebooks", help="output folder")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
+        notebook, removed = strip(json.loads(path.read_text(encoding="utf-8")))
+        target = args.out / path.name
+        target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{target}: {removed} solutions removed")
+
+
+if __name__ == "__main__":
+    main()
