@@ -6,9 +6,11 @@ r"""Notebook 05 (MAF): counting MADE passes, timing both directions, and the not
 - ``record_made_passes(module, call)``: run ``call()`` and record the input of every MADE pass made
   inside ``module`` (a forward hook on each MADE): their number is the pass count of the slides
   (MAF: inverse 1, forward D; IAF: the opposite), their values the states of a sequential loop.
-- ``median_seconds(fn)`` and ``direction_times(layer_class, dims)``: median wall times of forward
-  (z ↦ x, sampling) and inverse (x ↦ z, density) as D grows, with the pass counts;
-  ``plot_direction_times`` draws them on log-log axes (notebooks 05 and 06 both use them).
+- ``median_seconds(fn)``; ``interleaved_seconds(calls)``: the fastest of repeats taken in turns, the
+  timing that notebooks 02 and 05-07 assert ratios on (robust on a busy machine);
+  ``direction_times(layer_class, dims)``: wall times of forward (z ↦ x, sampling) and inverse
+  (x ↦ z, density) as D grows, with the pass counts; ``plot_direction_times`` draws them on
+  log-log axes (notebooks 05 and 06 both use them).
 - ``RASTER_SAMPLING`` (``RasterSamplingView``): slider k = the number of passes of a MAF layer's
   forward done so far; pass k fixes coordinate k, so 8x8 digits appear pixel by pixel in raster order.
 - ``TRAINING`` (``TrainingView``): slider over snapshots of a MAF trained on a 2-D toy (density and
@@ -33,7 +35,8 @@ from ..made import MADE
 from ..plotting import sparse_ticks
 from . import Demo, View
 
-__all__ = ["randomize", "plot_made_masks", "record_made_passes", "median_seconds", "direction_times", "plot_direction_times",
+__all__ = ["randomize", "plot_made_masks", "record_made_passes", "median_seconds", "interleaved_seconds", "direction_times",
+           "plot_direction_times",
            "raster_states", "digit_mosaic", "RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView",
            "TRAINING"]
 
@@ -134,13 +137,55 @@ def median_seconds(fn, repeats: int = 7, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+def interleaved_seconds(calls: dict, repeats: int = 5, warmup: int = 1, threads: int | None = 1) -> dict:
+    r"""The fastest wall time of each call in ``calls`` ({name: function of no arguments}), timed in turns.
+
+    Each of ``repeats`` rounds times every call once, one after the other, so a burst of load from
+    other programs hits all of them alike; the minimum over the rounds is kept, because load only
+    ever adds time. Ratios of these minima are what the notebooks assert (with wide margins): a
+    median of one call against a single run of another failed when two notebooks shared two cores.
+    The clock runs on ``threads`` CPU threads (None: torch's setting), one by default: it counts
+    work, not cores, and on cores that other programs share a parallel op waits for its slowest
+    thread (measured at load 16 on 2 cores: a 3-layer MAF's log_prob took 270-520 ms on 2 threads,
+    0.4 ms on one). On CUDA the device is synchronised before each clock reading.
+
+    >>> seconds = interleaved_seconds({"fast": lambda: None, "slow": lambda: sum(range(10_000))}, repeats=3)
+    >>> sorted(seconds), seconds["slow"] > seconds["fast"]
+    (['fast', 'slow'], True)
+    """
+    if repeats < 1:
+        raise ValueError(f"interleaved_seconds: repeats must be at least 1, got {repeats}")
+    if not isinstance(calls, dict) or not calls or not all(callable(f) for f in calls.values()):
+        raise TypeError("interleaved_seconds: calls must be a non-empty dict {name: function of no arguments}")
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        for fn in calls.values():
+            for _ in range(warmup):
+                fn()
+        best = {name: float("inf") for name in calls}
+        for _ in range(repeats):
+            for name, fn in calls.items():
+                sync()
+                start = time.perf_counter()
+                fn()
+                sync()
+                best[name] = min(best[name], time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(before)
+    return best
+
+
 @torch.no_grad()
 def direction_times(layer_class, dims, batch: int = 256, hidden=(64, 64), repeats: int = 7, device=None) -> list[dict]:
     r"""Time one layer's two directions as D grows.
 
     For each D in ``dims``: a new ``layer_class(D, hidden)`` (MAF or IAF), a batch of ``batch``
-    points, and the median time of ``forward`` (z ↦ x, sampling) and ``inverse`` (x ↦ z, density),
-    with the number of MADE passes each makes.
+    points, and the time of ``forward`` (z ↦ x, sampling) and ``inverse`` (x ↦ z, density), the
+    fastest of ``repeats`` interleaved runs (``interleaved_seconds``), with the number of MADE
+    passes each makes.
 
     Returns:
         one dict per D: ``{"D", "forward passes", "inverse passes", "forward s", "inverse s"}``.
@@ -149,11 +194,12 @@ def direction_times(layer_class, dims, batch: int = 256, hidden=(64, 64), repeat
     for dim in dims:
         layer = layer_class(dim, hidden).to(device)
         v = torch.randn(batch, dim, device=device)
+        runs = {"forward": functools.partial(layer.forward, v), "inverse": functools.partial(layer.inverse, v)}
         row = {"D": dim}
-        for direction, method in (("forward", layer.forward), ("inverse", layer.inverse)):
-            run = functools.partial(method, v)
+        for direction, run in runs.items():
             row[f"{direction} passes"] = len(record_made_passes(layer, run)[1])
-            row[f"{direction} s"] = median_seconds(run, repeats)
+        for direction, seconds in interleaved_seconds(runs, repeats).items():
+            row[f"{direction} s"] = seconds
         rows.append(row)
     return rows
 
@@ -172,7 +218,7 @@ def plot_direction_times(results: dict, ax=None, title="time of one batch as D g
         for direction, what, style in (("inverse", "density x ↦ z", "-"), ("forward", "sampling z ↦ x", "--")):
             ax.plot(dims, [1e3 * r[f"{direction} s"] for r in rows], style, marker="o", ms=3, color=f"C{k}",
                     label=f"{name} {what} ({direction})")
-    ax.set(xscale="log", yscale="log", xlabel="D (dimensions)", ylabel="median time (ms)", title=title)
+    ax.set(xscale="log", yscale="log", xlabel="D (dimensions)", ylabel="time (ms), fastest of repeats", title=title)
     ax.legend(fontsize=8)
     return fig
 
