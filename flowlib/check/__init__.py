@@ -1,0 +1,39 @@
+r"""Exercise checkers: ``from flowlib import check``, then ``check.additive_coupling(my_forward, my_inverse)``.
+
+One function per exercise of the notebooks. Each grades the student's function(s) in float64 on random
+inputs and random weights, against flowlib (and autograd), and returns a ``Result``: ``passed`` (bool),
+``message`` (one or two sentences, also its repr, so a notebook cell ending with the call shows it) and
+``mistake`` (which typical mistake was recognised, or None). It never raises and never shows a torch
+stack trace: an exception in the student's code is reported with the line of their function; a blank
+scaffold (a body of ``...``, ``pass`` or ``raise NotImplementedError``) gives "Not solved yet: ...".
+
+How to add a checker (one module per notebook, named like its ``flowlib.demos`` module):
+
+1. In ``flowlib/check/<notebook>.py`` write ``@exercise(MISTAKE, ...)`` above ``def name(student_fn, ...)``,
+   listing the named mistakes it recognises (constants of ``_grading``, or strings of the module's own).
+2. In its body: draw inputs from ``generator(seed)``; call the student's code only through
+   ``call(fn, *args, signature="forward(z, m, d)")``; check what comes back with ``pair``/``output``
+   (type, shape, (B, 1) for (B,), dtype, finiteness); compare with ``compare(got, want, name,
+   [(MISTAKE, what that mistake returns, message, hint), ...], hint=...)``, or ``fail(MISTAKE, message,
+   hint)`` for any other test; return ``passed("what was verified")``.
+3. Re-export it here, and give each named mistake a wrong answer in ``tests/test_exercises.py``.
+
+In a notebook, an exercise is a code cell tagged ``exercise`` (the scaffold, ending with the check call)
+followed by a markdown cell tagged ``solution`` holding ``<details><summary>Solution</summary>`` and one
+fenced python block; the tests run that very block through the checker. ``scripts/strip_solutions.py``
+writes copies of the notebooks without the solution cells.
+"""
+
+from ._grading import Result
+from .change_of_variables import bend_log_prob, sample_exponential, training_loop
+from .jacobians import bend_jacobian, composition, triangular_log_det
+from .nice import additive_coupling, log_prob, scaling
+from .realnvp import affine_forward, affine_inverse, alternating_stack
+
+__all__ = [
+    "Result",
+    "sample_exponential", "bend_log_prob", "training_loop",                  # notebook 01
+    "bend_jacobian", "triangular_log_det", "composition",                   # notebook 02
+    "additive_coupling", "scaling", "log_prob",                             # notebook 03
+    "affine_forward", "affine_inverse", "alternating_stack",                # notebook 04
+]
