@@ -42,7 +42,7 @@ from .plotting import (
 from .realnvp import AffineCoupling
 from .snapshots import Snapshot, Snapshots
 from .standardize import FixedAffine, standardized
-from .timing import direction_times, median_seconds
+from .timing import direction_times, interleaved_seconds
 from .train import fit, fit_reverse_kl
 
 __version__ = "0.1.0"
@@ -53,7 +53,7 @@ __all__ = [
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters", "standardized",
     "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
-    "randomize", "record_made_passes", "network_passes", "median_seconds", "direction_times",
+    "randomize", "record_made_passes", "network_passes", "interleaved_seconds", "direction_times",
     "shoelace_area", "square_boundary", "image_area",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
     "DIGIT_LEVELS", "digits_data", "bits_per_dim",

@@ -165,7 +165,8 @@ def bits_per_dim(log_prob: torch.Tensor, dim: int, levels: int = DIGIT_LEVELS) -
     r"""Mean negative log-likelihood in bits per dimension of data scaled as x = (v + u) / levels.
 
     log p(v + u) = log p(x) - D log(levels) (the scaling's Jacobian), so
-    bpd = (-log p(x) + D log levels) / (D log 2), averaged over the batch.
+    bpd = (-log p(x) + D log levels) / (D log 2), averaged over the batch. Averaged over the noise u it
+    bounds the NLL of the discrete pixels v from above (Jensen: E_u log p(v + u) <= log P(v)).
 
     >>> round(bits_per_dim(torch.zeros(3), dim=64), 6)  # the uniform density on [0, 1)^64: log2(17) bits per pixel
     4.087463

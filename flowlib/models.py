@@ -20,10 +20,14 @@ __all__ = ["make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameter
 
 
 def make_nice(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:
-    """NICE: ``layers`` additive couplings of alternating parity, then the diagonal ``Scaling`` (as in the paper)."""
+    r"""NICE: the diagonal ``Scaling``, then ``layers`` additive couplings of alternating parity.
+
+    As in the paper: its f maps data to latent, x ↦ h, and ends with the scaling, next to the latent; in
+    our direction z ↦ x the scaling therefore comes first, x = couplings(exp(s) ⊙ z).
+    """
     layers, hidden = _checked("make_nice", dim, layers, hidden)
     blocks = [AdditiveCoupling(dim, hidden, parity=k % 2) for k in range(layers)]
-    return Flow(StandardNormal(dim), [*blocks, Scaling(dim)])
+    return Flow(StandardNormal(dim), [Scaling(dim), *blocks])
 
 
 def make_realnvp(dim: int, layers: int = 4, hidden=(64, 64)) -> Flow:

@@ -8,6 +8,7 @@ normalizing constants of the reverse-KL targets, and the drawing helpers' edge c
 from __future__ import annotations
 
 import math
+import time
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -23,10 +24,10 @@ from flowlib import (
     digit_grid,
     direction_times,
     grid_points,
+    interleaved_seconds,
     made_masks,
     make_iaf,
     make_maf,
-    median_seconds,
     plot_direction_times,
     plot_made_masks,
     randomize,
@@ -113,12 +114,20 @@ def test_direction_times_rows():
     plt.close(fig)
 
 
-def test_median_seconds_runs_warmup_and_repeats():
-    calls = []
-    seconds = median_seconds(lambda: calls.append(1), repeats=5, warmup=2)
-    assert len(calls) == 7 and 0 <= seconds < 0.1
+def test_interleaved_seconds_takes_turns_and_keeps_the_fastest():
+    order = []
+    seconds = interleaved_seconds({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, repeats=3, warmup=1)
+    assert order == ["a", "b"] + ["a", "b"] * 3  # warm-up of each, then rounds in turns
+    assert set(seconds) == {"a", "b"} and all(0 <= s < 0.1 for s in seconds.values())
+    delays = iter([0.0, 0.2, 0.0, 0.2])  # warm-up, then one slow round (a burst of load) among fast ones
+    assert interleaved_seconds({"c": lambda: time.sleep(next(delays))}, repeats=3)["c"] < 0.1
+    threads, seen = torch.get_num_threads(), []
+    interleaved_seconds({"d": lambda: seen.append(torch.get_num_threads())}, repeats=2)
+    assert seen == [1, 1, 1] and torch.get_num_threads() == threads  # timed on one thread, the setting restored
     with pytest.raises(ValueError, match="repeats"):
-        median_seconds(lambda: None, repeats=0)
+        interleaved_seconds({"a": lambda: None}, repeats=0)
+    with pytest.raises(TypeError, match="dict"):
+        interleaved_seconds([lambda: None])
 
 
 def test_randomize_moves_every_parameter_repeatably():

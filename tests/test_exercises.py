@@ -161,7 +161,7 @@ def _no_return(x, m, d):
 def test_an_error_in_the_students_code_names_its_line_without_a_traceback():
     result = check.additive_coupling(_raises_inside, _raises_inside)
     assert result.mistake == _grading.RAISED and not result.passed
-    assert result.message.startswith("✗ _raises_inside raised RuntimeError on line 3 of _raises_inside (`shift = m(z2.T)")
+    assert result.message.startswith("✗ _raises_inside raised ValueError on line 3 of _raises_inside (`shift = m(z2.T)")
     assert "Traceback" not in result.message and "File " not in result.message and "\n" not in result.message
     result = check.additive_coupling(_no_return, _no_return)
     assert result.mistake == _grading.NO_RETURN and "return" in result.message

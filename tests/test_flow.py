@@ -184,7 +184,7 @@ def test_builder_structure():
     assert [type(layer).__name__ for layer in make_iaf(3, layers=2).layers] == ["IAF", "Reverse", "IAF"]
     assert [layer.mask.tolist() for layer in make_realnvp(3, layers=2).layers] == [[1, 0, 0], [0, 1, 1]]
     nice = [type(layer).__name__ for layer in make_nice(3, layers=2).layers]
-    assert nice == ["AdditiveCoupling", "AdditiveCoupling", "Scaling"]
+    assert nice == ["Scaling", "AdditiveCoupling", "AdditiveCoupling"]  # the paper's scaling sits next to the latent
 
 
 def test_new_flows_are_the_identity():

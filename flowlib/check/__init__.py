@@ -27,7 +27,10 @@ writes copies of the notebooks without the cells tagged ``solution`` (solutions,
 
 from ._grading import Result
 from .change_of_variables import bend_log_prob, sample_exponential, training_loop
+from .distillation import distillation_loss, forward_kl, kl_estimate
+from .iaf import iaf_forward, iaf_inverse, sample_with_log_prob
 from .jacobians import bend_jacobian, composition, triangular_log_det
+from .maf import made_masks, maf_forward, maf_inverse
 from .nice import additive_coupling, log_prob, scaling
 from .realnvp import affine_forward, affine_inverse, alternating_stack
 
@@ -37,4 +40,7 @@ __all__ = [
     "bend_jacobian", "triangular_log_det", "composition",                   # notebook 02
     "additive_coupling", "scaling", "log_prob",                             # notebook 03
     "affine_forward", "affine_inverse", "alternating_stack",                # notebook 04
+    "made_masks", "maf_inverse", "maf_forward",                             # notebook 05
+    "iaf_forward", "iaf_inverse", "sample_with_log_prob",                   # notebook 06
+    "distillation_loss", "kl_estimate", "forward_kl",                       # notebook 07
 ]

@@ -46,7 +46,10 @@ def _shift_net(n: int, d: int, seed: int):
     _perturb(layer, seed, 0.5)
 
     def m(z1: torch.Tensor) -> torch.Tensor:
-        return layer.m(torch.cat([z1, z1.new_zeros(len(z1), n - d)], 1))[:, d:]
+        if not isinstance(z1, torch.Tensor) or z1.dim() != 2 or z1.shape[1] != d:  # m_θ reads z_{1:d} only
+            got = tuple(z1.shape) if isinstance(z1, torch.Tensor) else type(z1).__name__
+            raise ValueError(f"m expects the kept half z_{{1:d}}, shape (B, {d}), got {got}")
+        return layer.shift(torch.cat([z1, z1.new_zeros(len(z1), n - d)], 1))[:, d:]
     return layer, m
 
 

@@ -46,7 +46,11 @@ def _affine_net(n: int, d: int, seed: int):
     _perturb(layer, seed, 0.5)
 
     def mu_alpha(z1: torch.Tensor):
-        return layer._mu_alpha(torch.cat([z1, z1.new_zeros(len(z1), n - d)], 1))
+        if not isinstance(z1, torch.Tensor) or z1.dim() != 2 or z1.shape[1] != d:  # m_θ reads z_{1:d} only
+            got = tuple(z1.shape) if isinstance(z1, torch.Tensor) else type(z1).__name__
+            raise ValueError(f"mu_alpha expects the kept half z_{{1:d}}, shape (B, {d}), got {got}")
+        mu, alpha = layer.mu_alpha(torch.cat([z1, z1.new_zeros(len(z1), n - d)], 1))  # each (B, n), 0 on z_{1:d}
+        return mu[:, d:], alpha[:, d:]
     return layer, mu_alpha
 
 
