@@ -10,7 +10,7 @@ import torch
 from matplotlib.ticker import FuncFormatter, LogFormatterMathtext, MaxNLocator, NullLocator
 
 __all__ = ["grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
-           "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "sparse_ticks"]
+           "digit_grid", "digits_figsize", "plot_digits", "plot_loss", "plot_matrix", "sparse_ticks"]
 
 
 def _points(x, width: int, who: str) -> np.ndarray:
@@ -110,27 +110,49 @@ def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None
     return fig
 
 
+def _square_images(x, who: str) -> torch.Tensor:
+    """Rows of ``x`` (B, side²) as a (B, side, side) tensor: 8x8 digits (B, 64), 28x28 MNIST (B, 784), ..."""
+    x = torch.as_tensor(x).detach().cpu()
+    side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
+    if x.dim() != 2 or side < 2 or side * side != x.shape[1]:
+        raise ValueError(f"{who}: expected points of shape (B, 64) or (B, 784) (square images flattened row by row, "
+                         f"8x8 or 28x28), got shape {tuple(x.shape)}")
+    return x.reshape(-1, side, side)
+
+
 def digit_grid(x, nrow: int = 8) -> np.ndarray:
-    """The picture ``plot_digits`` shows: rows of ``x`` (B, 64) as 8x8 digits, column by column, ``nrow``
-    to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark); shape (9 nrow - 1, 9 ncol - 1).
+    """The picture ``plot_digits`` shows: rows of ``x`` (B, side²) as side x side digits, column by column,
+    ``nrow`` to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark); shape
+    ((side + 1) nrow - 1, (side + 1) ncol - 1).
 
     >>> digit_grid(torch.zeros(3, 64), nrow=2).shape  # 2 rows, 2 columns (one place left white)
     (17, 17)
+    >>> digit_grid(torch.zeros(3, 784), nrow=3).shape  # 28x28 MNIST digits, one column
+    (86, 28)
     """
-    x = torch.as_tensor(_points(x, 64, "plot_digits")).clamp(0, 1).reshape(-1, 8, 8)
+    x = _square_images(x, "plot_digits").clamp(0, 1)
+    side = x.shape[1]
     ncol = -(-len(x) // nrow)
-    canvas = np.ones((nrow * 9 - 1, ncol * 9 - 1))
+    canvas = np.ones((nrow * (side + 1) - 1, ncol * (side + 1) - 1))
     for k, img in enumerate(x.numpy()):
         r, c = k % nrow, k // nrow
-        canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = 1 - img
+        canvas[r * (side + 1):r * (side + 1) + side, c * (side + 1):c * (side + 1) + side] = 1 - img
     return canvas
 
 
+def digits_figsize(n: int, nrow: int, side: int = 8) -> tuple[float, float]:
+    """The figure size (inches) of ``plot_digits`` for ``n`` images of side x side pixels, ``nrow`` to a column."""
+    inch = 0.45 if side <= 8 else 0.8  # per image: 8x8 digits stay small, 28x28 need room for their detail
+    ncol = -(-n // nrow)
+    return ncol * inch + 0.5, nrow * inch + 0.5
+
+
 def plot_digits(x, nrow: int = 8, ax=None, title=None):
-    """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1] (``digit_grid``)."""
+    """A grid of square digit images from rows of ``x`` (B, 64) or (B, 784) (8x8 or 28x28 pixels), values
+    clipped to [0, 1] (``digit_grid``)."""
     canvas = digit_grid(x, nrow)
-    nrow, ncol = (len(canvas) + 1) // 9, (canvas.shape[1] + 1) // 9
-    fig, ax = _axes(ax, figsize=(ncol * 0.45 + 0.5, nrow * 0.45 + 0.5))
+    side = _square_images(x, "plot_digits").shape[1]
+    fig, ax = _axes(ax, figsize=digits_figsize(len(x), nrow, side))
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
     ax.set(title=title, xticks=[], yticks=[])
     return fig

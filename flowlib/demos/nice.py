@@ -25,7 +25,7 @@ from torch import nn
 from .._validate import check_points
 from ..flow import Flow
 from ..models import make_nice
-from ..plotting import digit_grid, grid_points, plot_digits, sparse_ticks
+from ..plotting import digit_grid, digits_figsize, grid_points, plot_digits, sparse_ticks
 from . import Demo, View
 
 __all__ = ["TRAIN_STEPS", "TOY_LAYERS", "TOY_HIDDEN", "TOY_LR", "SNAPSHOT_EVERY", "BATCH_SIZE", "TOY_BOUNDS",
@@ -92,17 +92,19 @@ class FixedAffine(nn.Module):
         return f"dim={self.dim}"
 
 
-def standardized(flow: Flow, data: torch.Tensor) -> Flow:
+def standardized(flow: Flow, data: torch.Tensor, min_std: float = 0.0) -> Flow:
     r"""``flow`` followed by ``FixedAffine(mean, std)`` of ``data`` (N, D): a new ``Flow`` sharing ``flow``'s layers.
 
     The flow's own layers then see data with mean 0 and standard deviation 1 in every coordinate, as
     its base N(0, I) does; ``log_prob(x)`` is still the density of x itself:
     log p(x) = log p'((x - mean) / std) - Σ_i log std_i.
+    ``min_std`` floors each std (MNIST's blank border pixels would otherwise get std ≈ 0.001, and a
+    held-out digit with ink there a z in the hundreds).
     """
     check_points(data, flow.dim, "standardized", "data")
     if len(data) < 2:
         raise ValueError(f"standardized: need at least 2 rows of data to estimate a standard deviation, got {len(data)}")
-    mean, std = data.mean(0), data.std(0)
+    mean, std = data.mean(0), data.std(0).clamp_min(min_std)
     return Flow(flow.base, [*flow.layers, FixedAffine(mean.cpu(), std.cpu()).to(data.device)])
 
 
@@ -208,18 +210,17 @@ TRAINING = Demo(TrainingView, _training_sliders, special=({"step": SNAPSHOT_EVER
 
 
 class TemperatureView(View):
-    r"""Digits x = f_θ(T z) for a cached batch ``z`` ~ N(0, I) (B, 64): samples of z ~ N(0, T² I).
+    r"""Digits x = f_θ(T z) for a cached batch ``z`` ~ N(0, I) (B, 64) or (B, 784): samples of z ~ N(0, T² I).
 
     T = 1 samples the model; T < 1 draws from the centre of p_Z (smoother, more typical digits, less
-    variety); T = 0 maps every z to f_θ(0). State: ``flow`` (a 64-dimensional ``Flow``) and ``z``; each
+    variety); T = 0 maps every z to f_θ(0). State: ``flow`` (a ``Flow`` on 8x8 or 28x28 images) and ``z``; each
     move runs the flow forward once on the B latents (no training), as ``Flow.sample(temperature=T)`` does.
     """
 
     def __init__(self, flow: Flow, z: torch.Tensor):
         self.flow, self.z = flow, z
         self.nrow = int(np.sqrt(len(z))) or 1
-        ncol = -(-len(z) // self.nrow)
-        self.fig = self.figure(figsize=(ncol * 0.45 + 0.5, self.nrow * 0.45 + 0.5))  # the size plot_digits gives
+        self.fig = self.figure(figsize=digits_figsize(len(z), self.nrow, int(round(z.shape[-1] ** 0.5))))  # as plot_digits
         ax = self.fig.add_subplot()
         with torch.no_grad():
             plot_digits(flow(z)[0], self.nrow, ax=ax)  # flow checks z's shape
