@@ -14,12 +14,28 @@ from ._validate import FlowlibError
 from .areas import image_area, shoelace_area, square_boundary
 from .autoregressive import IAF, MAF
 from .checks import check_layer, jacobian
-from .datasets import DIGIT_LEVELS, TARGETS, TOYS, bits_per_dim, digits_data, target_log_prob, toy_data, toy_entropy, toy_log_prob
+from .conv_coupling import ConvAffineCoupling
+from .datasets import (
+    DIGIT_LEVELS,
+    MNIST_LEVELS,
+    MNIST_SHAPE,
+    TARGETS,
+    TOYS,
+    bits_per_dim,
+    digits_data,
+    mnist_data,
+    target_log_prob,
+    toy_data,
+    toy_entropy,
+    toy_log_prob,
+)
 from .distill import distil, estimate_kl
 from .distributions import StandardNormal
 from .flow import Flow
+from .image_masks import channel_mask, checkerboard_mask
 from .made import MADE, made_masks
 from .models import count_parameters, make_iaf, make_maf, make_nice, make_realnvp
+from .multiscale import FactorOut, make_multiscale_realnvp
 from .nets import MLP, MaskedLinear, soft_clamp
 from .nice import AdditiveCoupling, Scaling, coupling_mask
 from .passes import network_passes, record_made_passes
@@ -40,9 +56,7 @@ from .plotting import (
                        plot_samples,
 )
 from .realnvp import AffineCoupling
-from .snapshots import Snapshot, Snapshots
-from .standardize import FixedAffine, standardized
-from .timing import direction_times, interleaved_seconds
+from .squeeze import Squeeze
 from .train import fit, fit_reverse_kl
 
 __version__ = "0.1.0"
@@ -50,13 +64,14 @@ __version__ = "0.1.0"
 __all__ = [
     "FlowlibError", "StandardNormal", "Flow",
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF", "FixedAffine",
+    "ConvAffineCoupling", "Squeeze", "FactorOut", "checkerboard_mask", "channel_mask",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
-    "make_nice", "make_realnvp", "make_maf", "make_iaf", "count_parameters", "standardized",
+    "make_nice", "make_realnvp", "make_maf", "make_iaf", "make_multiscale_realnvp", "count_parameters", "standardized",
     "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
     "randomize", "record_made_passes", "network_passes", "interleaved_seconds", "direction_times",
     "shoelace_area", "square_boundary", "image_area",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
-    "DIGIT_LEVELS", "digits_data", "bits_per_dim",
+    "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim",
     "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",
     "plot_loss", "plot_matrix", "grid_lines", "digit_grid", "plot_made_masks", "plot_direction_times",
 ]

@@ -46,6 +46,12 @@ def _checked_mask(mask, dim: int, who: str) -> torch.Tensor:
     return mask
 
 
+def _coupling_sparsity(mask: torch.Tensor) -> torch.Tensor:
+    """(n, n) bool: where ∂x/∂z of a coupling with this mask may be non-zero: the diagonal, and (changed row, kept column)."""
+    keep = mask.bool()
+    return torch.eye(len(mask), dtype=torch.bool, device=mask.device) | (~keep[:, None] & keep[None, :])
+
+
 class Coupling(nn.Module):
     r"""The plumbing of a coupling layer (subclassed by ``AdditiveCoupling`` and ``AffineCoupling``).
 
@@ -91,9 +97,7 @@ class Coupling(nn.Module):
         self.changed = (1 - self.mask).nonzero().squeeze(1)
 
     def jacobian_sparsity(self) -> torch.Tensor:
-        """(n, n) bool: where ∂x/∂z may be non-zero: the diagonal, and (changed row, kept column)."""
-        keep = self.mask.bool()
-        return torch.eye(self.dim, dtype=torch.bool, device=self.mask.device) | (~keep[:, None] & keep[None, :])
+        return _coupling_sparsity(self.mask)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, kept={len(self.kept)}"

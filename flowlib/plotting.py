@@ -12,7 +12,8 @@ from matplotlib.ticker import FuncFormatter, LogFormatterMathtext, MaxNLocator, 
 from ._validate import FlowlibError, check_int, check_number
 
 __all__ = ["grid_points", "grid_lines", "nan_joined", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers",
-           "digit_grid", "plot_digits", "plot_loss", "plot_matrix", "plot_made_masks", "plot_direction_times", "sparse_ticks"]
+           "digit_grid", "digits_figsize", "plot_digits", "plot_loss", "plot_matrix", "plot_made_masks",
+           "plot_direction_times", "sparse_ticks"]
 
 
 def _points(x, width: int, who: str) -> np.ndarray:
@@ -176,36 +177,50 @@ def plot_layers(steps, titles=None, bounds=None, s: float = 2, ncols: int | None
     return fig
 
 
+def _square_images(x, who: str) -> torch.Tensor:
+    """Rows of ``x`` (B, side²) as a (B, side, side) tensor: 8x8 digits (B, 64), 28x28 MNIST (B, 784), ..."""
+    x = torch.as_tensor(x).detach().cpu()
+    side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
+    if x.dim() != 2 or side < 2 or side * side != x.shape[1]:
+        raise FlowlibError(f"{who}: expected points of shape (B, 64) or (B, 784) (square images flattened row by row, "
+                         f"8x8 or 28x28), got shape {tuple(x.shape)}")
+    return x.reshape(-1, side, side)
+
+
 def digit_grid(x, nrow: int = 8) -> np.ndarray:
     """The picture ``plot_digits`` shows: rows of ``x`` (B, side²) as side x side digits, column by column,
     ``nrow`` to a column, one white pixel apart; 1 - x clipped to [0, 1] (ink dark; NaN stays NaN);
-    shape (nrow (side + 1) - 1, ncol (side + 1) - 1).
+    shape ((side + 1) nrow - 1, (side + 1) ncol - 1).
 
     >>> digit_grid(torch.zeros(3, 64), nrow=2).shape  # 2 rows, 2 columns (one place left white)
     (17, 17)
-    >>> digit_grid(torch.zeros(3, 4), nrow=1).shape  # 2x2 digits in one row
-    (2, 8)
+    >>> digit_grid(torch.zeros(3, 784), nrow=3).shape  # 28x28 MNIST digits, one column
+    (86, 28)
     """
     nrow = check_int(nrow, "digit_grid", "nrow", least=1, example="8")
-    x = torch.as_tensor(x).detach().cpu()
-    side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
-    if x.dim() != 2 or side < 1 or side * side != x.shape[1]:
-        raise ValueError(f"digit_grid: expected images of shape (B, side²) such as (B, 64), got shape {tuple(x.shape)}")
-    x = x.double().clamp(0, 1).reshape(-1, side, side)
+    x = _square_images(x, "digit_grid").double().clamp(0, 1)
+    side = x.shape[1]
     ncol = -(-len(x) // nrow)
-    step = side + 1
-    canvas = np.ones((nrow * step - 1, ncol * step - 1))
+    canvas = np.ones((nrow * (side + 1) - 1, ncol * (side + 1) - 1))
     for k, img in enumerate(x.numpy()):
         r, c = k % nrow, k // nrow
-        canvas[r * step:r * step + side, c * step:c * step + side] = 1 - img
+        canvas[r * (side + 1):r * (side + 1) + side, c * (side + 1):c * (side + 1) + side] = 1 - img
     return canvas
 
 
+def digits_figsize(n: int, nrow: int, side: int = 8) -> tuple[float, float]:
+    """The figure size (inches) of ``plot_digits`` for ``n`` images of side x side pixels, ``nrow`` to a column."""
+    inch = 0.45 if side <= 8 else 0.8  # per image: 8x8 digits stay small, 28x28 need room for their detail
+    ncol = -(-n // nrow)
+    return ncol * inch + 0.5, nrow * inch + 0.5
+
+
 def plot_digits(x, nrow: int = 8, ax=None, title=None):
-    """A grid of 8x8 digit images from rows of ``x`` (B, 64), values clipped to [0, 1] (``digit_grid``)."""
-    canvas = digit_grid(_points(x, 64, "plot_digits"), nrow)
-    nrow, ncol = (len(canvas) + 1) // 9, (canvas.shape[1] + 1) // 9
-    fig, ax = _axes(ax, figsize=(ncol * 0.45 + 0.5, nrow * 0.45 + 0.5))
+    """A grid of square digit images from rows of ``x`` (B, 64) or (B, 784) (8x8 or 28x28 pixels), values
+    clipped to [0, 1] (``digit_grid``)."""
+    canvas = digit_grid(x, nrow)
+    side = _square_images(x, "plot_digits").shape[1]
+    fig, ax = _axes(ax, figsize=digits_figsize(len(x), nrow, side))
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
     ax.set(title=title, xticks=[], yticks=[])
     return fig

@@ -68,15 +68,17 @@ class FixedAffine(nn.Module):
         return f"dim={self.dim}"
 
 
-def standardized(flow: Flow, data: torch.Tensor) -> Flow:
+def standardized(flow: Flow, data: torch.Tensor, min_std: float = 0.0) -> Flow:
     r"""``flow`` followed by ``FixedAffine(mean, std)`` of ``data`` (N, D): a new ``Flow`` sharing ``flow``'s layers.
 
     The flow's own layers then see data with mean 0 and standard deviation 1 in every coordinate, as
     its base N(0, I) does; ``log_prob(x)`` is still the density of x itself:
     log p(x) = log p'((x - mean) / std) - Σ_i log std_i.
+    ``min_std`` floors each std (MNIST's blank border pixels would otherwise get std ≈ 0.001, and a
+    held-out digit with ink there a z in the hundreds).
     """
     check_points(data, flow.dim, "standardized", "data")
     if len(data) < 2:
         raise ValueError(f"standardized: need at least 2 rows of data to estimate a standard deviation, got {len(data)}")
-    mean, std = data.mean(0), data.std(0)
+    mean, std = data.mean(0), data.std(0).clamp_min(min_std)
     return Flow(flow.base, [*flow.layers, FixedAffine(mean.cpu(), std.cpu()).to(data.device)])

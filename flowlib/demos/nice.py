@@ -19,12 +19,12 @@ import torch
 from ..course import TOY_BOUNDS, TRAIN_STEPS
 from ..flow import Flow
 from ..models import make_nice
-from ..plotting import digit_grid, plot_digits, sparse_ticks
+from ..plotting import digit_grid, digits_figsize, plot_digits, sparse_ticks
 from ..snapshots import Snapshots
 from ..standardize import standardized
 from . import Demo, View
 
-__all__ = ["SNAPSHOT_EVERY", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE"]
+__all__ = ["SNAPSHOT_EVERY", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE", "MNIST_TEMPERATURE"]
 
 SNAPSHOT_EVERY = 50  # TRAINING's slider runs over snapshots every 50 steps of flowlib.course.TRAIN_STEPS
 
@@ -99,18 +99,17 @@ TRAINING = Demo(TrainingView, _training_sliders, special=({"step": SNAPSHOT_EVER
 
 
 class TemperatureView(View):
-    r"""Digits x = f_θ(T z) for a cached batch ``z`` ~ N(0, I) (B, 64): samples of z ~ N(0, T² I).
+    r"""Digits x = f_θ(T z) for a cached batch ``z`` ~ N(0, I) (B, 64) or (B, 784): samples of z ~ N(0, T² I).
 
     T = 1 samples the model; T < 1 draws from the centre of p_Z (smoother, more typical digits, less
-    variety); T = 0 maps every z to f_θ(0). State: ``flow`` (a 64-dimensional ``Flow``) and ``z``; each
+    variety); T = 0 maps every z to f_θ(0). State: ``flow`` (a ``Flow`` on 8x8 or 28x28 images) and ``z``; each
     move runs the flow forward once on the B latents (no training), as ``Flow.sample(temperature=T)`` does.
     """
 
     def __init__(self, flow: Flow, z: torch.Tensor):
         self.flow, self.z = flow, z
         self.nrow = int(np.sqrt(len(z))) or 1
-        ncol = -(-len(z) // self.nrow)
-        self.fig = self.figure(figsize=(ncol * 0.45 + 0.5, self.nrow * 0.45 + 0.5))  # the size plot_digits gives
+        self.fig = self.figure(figsize=digits_figsize(len(z), self.nrow, int(round(z.shape[-1] ** 0.5))))  # as plot_digits
         ax = self.fig.add_subplot()
         with torch.no_grad():
             plot_digits(flow(z)[0], self.nrow, ax=ax)  # flow checks z's shape
@@ -137,3 +136,17 @@ def _temperature_example():
 
 
 TEMPERATURE = Demo(TemperatureView, _temperature_sliders, special=({"temperature": 0.7},), example_state=_temperature_example)
+
+
+# Notebook 03's temperature slider again, on 28x28 MNIST digits (the shipped NICE, flowlib.mnist_models).
+MNIST_PIXELS = 28 * 28
+
+
+def _mnist_temperature_example():
+    data = torch.rand(50, MNIST_PIXELS, generator=torch.Generator().manual_seed(0))
+    flow = standardized(make_nice(MNIST_PIXELS, layers=2, hidden=(8,)), data)
+    return flow, torch.randn(16, MNIST_PIXELS, generator=torch.Generator().manual_seed(1))
+
+
+MNIST_TEMPERATURE = Demo(TemperatureView, _temperature_sliders, special=({"temperature": 0.7},),
+                         example_state=_mnist_temperature_example)
