@@ -306,4 +306,5 @@ class Playground:
             self.status.value = f"<b style='color:#b00'>{s.message}</b>"
         else:
             state = "training" if self.running else "paused"
-            self.status.value = f"{s.settings.model} on {s.settings.data}: {state}, step {len(s.losses)}"
+            loss = f", loss {sum(s.losses[-20:]) / len(s.losses[-20:]):.2f}" if s.losses else ""  # the last 20 steps
+            self.status.value = f"{s.settings.model} on {s.settings.data}: {state}, step {len(s.losses)}{loss}"
