@@ -251,7 +251,10 @@ class Playground:
         finally:
             self.running = False
             self._buttons()
-            self._say()
+            try:
+                self.redraw()  # the image of the weights training stopped at
+            except Exception:  # noqa: BLE001  the message above says why
+                self._say()
 
     def _on_settings(self, change) -> None:
         if self._quiet:
