@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 VENV7  ?= .venv-ipyw7
 STAMP7 := $(VENV7)/.installed
 
+.PHONY: setup setup-ipyw7 lab playground test test-ipyw7 test-fast notebooks student-notebooks links figures mnist-weights lint bench bench-notebooks
 
 # The pins (numpy 2.4, ...) need Python 3.11+: say so, instead of pip's "no matching distribution".
 NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the course environment needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.11 ...")'
@@ -34,13 +35,18 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
 	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
+# Voilà serves notebook 08 as a page without code (the browser opens it; Ctrl-C stops it). Unlike JupyterLab,
+# Voilà starts as root without complaint and has no --allow-root flag (it would refuse the unknown flag).
+playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà
+	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light
+
 test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-ipyw7
 
-test-ipyw7: setup-ipyw7  ## strict nbval over every notebook and the headless slider tests, with Colab's ipywidgets 7.7.1
-	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py
+test-ipyw7: setup-ipyw7  ## strict nbval over every notebook, the headless slider tests and the playground (logic and kernel), with Colab's ipywidgets 7.7.1
+	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py tests/test_playground.py tests/test_playground_kernel.py
 
 test-fast: setup  ## unit tests, doctests and headless slider tests: no notebooks, kernels, browsers or long training (the `slow` marker)
 	$(BIN)/python -m pytest tests flowlib -m "not slow"
