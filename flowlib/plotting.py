@@ -33,7 +33,7 @@ def _points(x, width: int, who: str) -> np.ndarray:
 
 def _bounds(bounds, who: str) -> tuple[float, float, float, float]:
     """``(x0, x1, y0, y1)``: four finite numbers with x0 < x1 and y0 < y1."""
-    values = tuple(bounds) if isinstance(bounds, (tuple, list)) else ()
+    values = () if isinstance(bounds, str) or not hasattr(bounds, "__len__") else tuple(bounds)
     if len(values) != 4:
         raise FlowlibError(f"{who}: bounds must be four numbers (x0, x1, y0, y1) such as (-4, 4, -4, 4), got {bounds!r}")
     x0, x1, y0, y1 = (check_number(v, who, "each of bounds", example="(-4, 4, -4, 4)") for v in values)
