@@ -11,6 +11,7 @@ the key press to the new image. What was learned about each step is in ``../shar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from notebook_sliders import PROBE, kernel_env, write_kernelspec
 
 HOW_TO_ENABLE = ("the browser tests need Chromium and Python Playwright: `apt-get install chromium` (Debian/Ubuntu) "
@@ -42,6 +44,32 @@ def find_chromium() -> str | None:
         if shutil.which(name):
             return shutil.which(name)
     return None
+
+
+def unavailable(reason: str):
+    """Skip a browser test that cannot run here, saying how to enable it; with ``CI=true``, fail instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {reason}: {HOW_TO_ENABLE}", pytrace=False)
+    pytest.skip(f"{reason}: {HOW_TO_ENABLE}")
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium driven by Python Playwright (for a module-scoped ``browser`` fixture); without
+    Chromium or Playwright, ``unavailable``."""
+    path = find_chromium()
+    if path is None:
+        unavailable("no Chromium was found")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Python Playwright is not installed")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 
 def free_port() -> int:

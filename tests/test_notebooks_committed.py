@@ -9,19 +9,42 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
+from notebook_sliders import SHOW_CALL
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def colab_cell_source() -> str:
-    spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "scripts" / "colab_cell.py")
+# A slider cell: NAME.show(...) of a flowlib Demo, or a plain ipywidgets interact.
+SLIDER_CALL = re.compile(SHOW_CALL.pattern + r"|\binteract(?:ive)?\(")
+# A training cell whose loop shows a progress bar: fit, fit_reverse_kl or distil without progress=False.
+TRAINING_CALL = re.compile(r"\b(fit|fit_reverse_kl|distil)\(")
+CLOSING_LINE = re.compile(r"^(fit|fit_reverse_kl): \d+ steps in \d+\.\d s, loss -?\d+\.\d{3} -> -?\d+\.\d{3}$", re.M)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def scripts_module(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.colab_cell_source()
+    return module
+
+
+def colab_cell_source() -> str:
+    return scripts_module("colab_cell").colab_cell_source()
+
+
+def texts(output) -> list[str]:
+    """What a renderer may show as text: a stream's text, an output's text/plain."""
+    found = [output.get("text", "")] if output.get("output_type") == "stream" else []
+    plain = output.get("data", {}).get("text/plain")
+    if plain is not None:
+        found.append(plain)
+    return ["".join(text) if isinstance(text, list) else text for text in found]
 
 
 def source(cell) -> str:
@@ -67,3 +90,37 @@ def test_first_cell_is_the_colab_install_cell(notebook):
     assert first["cell_type"] == "code"
     assert source(first) == colab_cell_source()
     assert first.get("outputs") == []  # it prints nothing outside Colab
+
+
+def test_every_slider_shows_a_still_without_a_kernel(notebook):
+    """GitHub, nbviewer and a notebook not yet run show stored outputs only: a slider cell's must be its
+    caption and picture at the initial setting (scripts/offline_outputs.py), not a widget view, whose
+    model exists only in a running kernel, with its text repr `interactive(children=(...`."""
+    caption = scripts_module("offline_outputs").CAPTION.split("{")[0]
+    missing = []
+    for i, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code" or not SLIDER_CALL.search(source(cell)):
+            continue
+        outputs = cell.get("outputs", [])
+        pictures = sum("image/png" in out.get("data", {}) for out in outputs)
+        views = sum(WIDGET_VIEW in out.get("data", {}) for out in outputs)
+        captioned = any(text.startswith(caption) for out in outputs for text in texts(out))
+        if pictures < 1 or views or not captioned:
+            missing.append(f"cell {i}: {pictures} pictures, {views} widget views, caption {captioned}")
+    assert missing == [], "re-run with scripts/run_notebooks.py"
+
+
+def test_no_output_reads_as_unfinished(notebook):
+    """No widget repr and no progress bar frozen at 0% in a stored output; each training cell that shows
+    a bar ends with flowlib's closing line (steps, seconds, loss from -> to)."""
+    bad, unclosed = [], []
+    for i, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        shown = [text for out in cell.get("outputs", []) for text in texts(out)]
+        bad += [f"cell {i}: {text[:60]!r}" for text in shown if "interactive(children=" in text or re.search(r"\b0%\|", text)]
+        code = source(cell)
+        if TRAINING_CALL.search(code) and "progress=False" not in code and not any(CLOSING_LINE.search(t) for t in shown):
+            unclosed.append(i)
+    assert bad == []
+    assert unclosed == [], "training cells without a closing line"

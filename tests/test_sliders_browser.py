@@ -13,11 +13,10 @@ a failure (``.ci/run`` installs chromium). Run just this layer: ``pytest tests/t
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
-from browser import CHROMIUM_ARGS, HOW_TO_ENABLE, BrowserReport, JupyterLab, check_notebook, find_chromium
+from browser import BrowserReport, JupyterLab, check_notebook, chromium
 from notebook_sliders import NOTEBOOKS, ROOT, TIMEOUT_S, fixture_notebook, shows_a_demo
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
@@ -26,25 +25,10 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 COURSE = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
-def unavailable(reason: str):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and {reason}: {HOW_TO_ENABLE}", pytrace=False)
-    pytest.skip(f"{reason}: {HOW_TO_ENABLE}")
-
-
 @pytest.fixture(scope="module")
 def browser():
-    chromium = find_chromium()
-    if chromium is None:
-        unavailable("no Chromium was found")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Python Playwright is not installed")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
