@@ -13,6 +13,7 @@ import math
 import torch
 from tqdm.auto import trange
 
+from ._threads import one_thread
 from ._validate import check_points
 
 __all__ = ["fit", "fit_reverse_kl"]
@@ -112,6 +113,9 @@ def _adam(params, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr)
 
 
+# One torch thread: on a shared CPU (two notebooks, a busy hub) a second thread made training 10x slower
+# (flowlib/_threads.py), so slow that notebook runs looked stalled.
+@one_thread()
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
     params = [p for p in flow.parameters() if p.requires_grad]
     if not params:

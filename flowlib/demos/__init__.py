@@ -20,7 +20,6 @@ For the tests (``tests/test_sliders_*.py``) and ``benchmarks/redraw.py``:
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -30,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .._threads import one_thread
 from .view import View
 
 __all__ = ["Demo", "DemoError", "Timing", "View", "all_demos", "demo_name", "shown", "slider_values"]
@@ -136,7 +136,7 @@ class Demo:
         view = self.build(*state)
 
         def redraw(**values):
-            with _one_thread():
+            with one_thread():  # tiny tensors; a busy machine's second torch thread only waits (flowlib/_threads.py)
                 view.update(**values)
             image = Image(data=view.png(), format="png")
             display(image)  # into the interactive's output area
@@ -214,7 +214,7 @@ class Demo:
 
     def _update(self, view: View, setting: dict) -> None:
         try:
-            with _one_thread():
+            with one_thread():
                 view.update(**setting)
         except Exception as error:
             raise DemoError(f"{demo_name(self)}: update(**{setting}) raised {error!r}") from error
@@ -283,21 +283,6 @@ def demo_name(demo: Demo) -> str:
 def shown() -> list[tuple[str, Demo, object]]:
     r"""``(name, demo, widget)`` for every widget ``Demo.show`` built in this process, oldest first."""
     return [(demo_name(demo), demo, widget) for demo, widget in _SHOWN]
-
-
-@contextlib.contextmanager
-def _one_thread():
-    r"""torch on one thread while a view updates. An update's tensors are tiny (a few thousand points),
-    and on a busy machine torch's worker threads spin-wait for a core: a (2304, 2) @ (2, 2) product
-    took 30-45 ms with 2 threads on the loaded 2-core machine, BEND_MAP's update 32 ms against 4 ms."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _close(fig) -> None:
