@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 VENV7  ?= .venv-ipyw7
 STAMP7 := $(VENV7)/.installed
 
-.PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks links figures lint bench bench-notebooks
+.PHONY: setup setup-ipyw7 lab test test-ipyw7 test-fast notebooks stress links figures lint bench bench-notebooks
 
 # The pins (numpy 2.4, ...) need Python 3.11+: say so, instead of pip's "no matching distribution".
 NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the course environment needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.11 ...")'
@@ -48,6 +48,9 @@ test-fast: setup  ## unit tests only, no notebooks
 
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
+
+stress: setup  ## 03 and 04 at once, 20 rounds, as `make notebooks` runs them (on copies): stalls and times alone vs together
+	$(BIN)/python scripts/stress_notebooks.py
 
 links: setup  ## regenerate README's badges and run times and every notebook's Colab cell from pyproject.toml
 	$(BIN)/python scripts/sync_links.py
