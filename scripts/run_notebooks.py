@@ -45,7 +45,10 @@ class SteadyNotebookClient(NotebookClient):
     missed wake-up costs at most a second (``recovered`` counts them). The cell timeout is kept.
     """
 
-    recovered = 0  # replies that only a timed-out poll found: wake-ups nbclient would have missed
+    # Polls that ran their whole REPLY_POLL_S and then returned the reply: wake-ups nbclient would have missed,
+    # each a wait of the whole cell timeout before (on a very busy machine also a late wake-up, when the
+    # process got no CPU right then: an upper bound).
+    recovered = 0
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
@@ -69,7 +72,7 @@ class SteadyNotebookClient(NotebookClient):
                         raise
                     continue
                 if step > 0 and time.monotonic() - start >= step:
-                    self.recovered += 1  # the poll ran out, yet the reply was there
+                    self.recovered += 1  # the poll ran out, and the reply was there
                 return msg
 
         return get_msg_steadily

@@ -10,7 +10,8 @@ committed notebooks are never touched. First each notebook runs alone ``--solo``
 baseline. A run stalled if it failed (its error is shown) or if one of its cells kept the client
 waiting for the whole ``--timeout`` (a missed reply: the kernel idle, the client waiting); the exit
 status is 1 if any run stalled. The last column counts the replies that ``run_notebooks.py`` found only
-by a timed-out poll: each was a stall of the cell's whole timeout before the fix. The table compares
+when a poll ran out: missed wake-ups, each a stall of the cell's whole timeout before the fix (an
+upper bound: on a very busy machine a wake-up can also come late). The table compares
 median and max wall times alone and together: on 2 cores, two notebooks at once should take about
 twice as long each (they share the CPU), not more.
 """
