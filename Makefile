@@ -6,7 +6,6 @@ STAMP  := $(VENV)/.installed
 VENV7  ?= .venv-ipyw7
 STAMP7 := $(VENV7)/.installed
 
-.PHONY: setup setup-ipyw7 lab playground test test-ipyw7 test-fast notebooks student-notebooks links figures mnist-weights lint bench bench-notebooks
 
 # The pins (numpy 2.4, ...) need Python 3.11+: say so, instead of pip's "no matching distribution".
 NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the course environment needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.11 ...")'
@@ -54,8 +53,8 @@ test-fast: setup  ## unit tests, doctests and headless slider tests: no notebook
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
 
-student-notebooks: setup  ## copies of the notebooks without the exercises' solutions, in student-notebooks/ (for an assignment)
-	$(BIN)/python scripts/strip_solutions.py
+stress: setup  ## two notebooks at once (03 and 04 by default), 20 rounds, as `make notebooks` runs them (on copies): stalls and times alone vs together
+	$(BIN)/python scripts/stress_notebooks.py
 
 links: setup  ## regenerate README's badges and run times and every notebook's Colab cell from pyproject.toml
 	$(BIN)/python scripts/sync_links.py

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from ._threads import one_thread
 from .datasets import TARGETS, TOYS, target_log_prob, toy_data, toy_entropy
-from .demos import _one_thread
 from .models import make_iaf, make_maf, make_nice, make_realnvp
 from .train import _adam
 
@@ -173,7 +173,7 @@ class Session:
         its best) after a divergence, else the parameters of the last finite step, as ``fit`` does."""
         if self.stopped:
             return 0
-        with _one_thread():  # tiny tensors: a second torch thread only spin-waits (2 vs 64 steps/s, loaded machine)
+        with one_thread():  # tiny tensors: a second torch thread only spin-waits (2 vs 64 steps/s, loaded machine)
             return self._steps(k)
 
     def _steps(self, k: int) -> int:

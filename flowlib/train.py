@@ -14,6 +14,7 @@ import time
 import torch
 from tqdm.auto import trange
 
+from ._threads import one_thread
 from ._validate import FlowlibError, check_int, check_module, check_number, check_points
 
 __all__ = ["fit", "fit_reverse_kl"]
@@ -124,6 +125,9 @@ def _restore(params, saved) -> None:
             p.copy_(good)
 
 
+# One torch thread: on a shared CPU (two notebooks, a busy hub) a second thread made training 10x slower
+# (flowlib/_threads.py), so slow that notebook runs looked stalled.
+@one_thread()
 @torch.enable_grad()  # training needs gradients, also inside a caller's torch.no_grad()
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
     if torch.is_inference_mode_enabled():

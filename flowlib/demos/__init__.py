@@ -13,11 +13,11 @@ the widgets ``show`` built, in ``_SHOWN``); docs/add-a-slider-demo.md shows how 
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .._threads import one_thread
 from .view import View
 
 __all__ = ["Demo", "DemoError", "View"]
@@ -115,7 +115,7 @@ class Demo:
         view = self.build(*state)
 
         def redraw(**values):
-            with _one_thread():
+            with one_thread():  # tiny tensors; a busy machine's second torch thread only waits (flowlib/_threads.py)
                 view.update(**values)
             image = Image(data=view.png(), format="png")
             display(image)  # into the interactive's output area
@@ -133,25 +133,10 @@ class Demo:
 
     def _update(self, view: View, setting: dict) -> None:
         try:
-            with _one_thread():
+            with one_thread():
                 view.update(**setting)
         except Exception as error:
             raise DemoError(f"{_name(self.view)}: update(**{setting}) raised {error!r}") from error
-
-
-@contextlib.contextmanager
-def _one_thread():
-    r"""torch on one thread while a view updates. An update's tensors are tiny (a few thousand points),
-    and on a busy machine torch's worker threads spin-wait for a core: a (2304, 2) @ (2, 2) product
-    took 30-45 ms with 2 threads on the loaded 2-core machine, BEND_MAP's update 32 ms against 4 ms."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _name(view) -> str:

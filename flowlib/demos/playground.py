@@ -23,9 +23,9 @@ import time
 import numpy as np
 import torch
 
+from .._threads import one_thread
 from ..datasets import TARGETS, TOYS, target_log_prob
 from ..playground import BOUNDS, MODELS, WORD, Session, Settings
-from . import _one_thread
 from .view import View
 
 __all__ = ["PlaygroundView", "Playground"]
@@ -294,7 +294,7 @@ class Playground:
     def redraw(self) -> None:
         r"""Draw the current weights into the image, and the status line."""
         start = time.perf_counter()
-        with _one_thread():
+        with one_thread():
             self.view.update(session=self.session, layer=self.layer.value)
             self.image.value = self.view.png()
         self.frames += 1
