@@ -8,7 +8,7 @@ Slides "Jacobian matrix" and "Learning and inference" (the cost of a determinant
   ∂x/∂z written out by hand (``example_jacobian``), det J = e^{s z₁}.
 - ``LOCAL_AREA`` (``LocalAreaView``): a square of side ε around z₀ and its image under f, next to the
   parallelogram f(z₀) + J(z₀)(square - z₀), both seen through a microscope of magnification 1/ε;
-  area(f(square)) / ε² tends to |det J(z₀)| as ε shrinks (``image_area``).
+  area(f(square)) / ε² tends to |det J(z₀)| as ε shrinks (``flowlib.image_area``).
 - ``TRIANGULAR`` (``TriangularView``): precomputed Jacobians ∂x/∂z of flowlib layers (``make_layers``,
   ``layer_jacobians``) as heat maps: zeros above the diagonal for couplings and autoregressive layers, so
   log|det J| = Σᵢ log|J_ii|; a stack of couplings is not triangular, yet its log-det is the sum of its layers'.
@@ -82,12 +82,6 @@ _EPS_CURVE = np.geomspace(0.01, 1.5, 24)
 _Z_HALF, _X_HALF, _ERROR_LIM = (1.71, 1.65), (2.85, 2.75), (2e-7, 0.15)
 
 
-def _grid_lines() -> torch.Tensor:
-    r"""The microscope's faint grid in units of ε: 13 lines each way over [-1.5, 1.5] (step ε/4), 24 points
-    each, every line followed by a NaN so that one Line2D draws them all: shape (26 · 25, 2), float64."""
-    return torch.as_tensor(nan_joined(grid_lines((-1.5, 1.5, -1.5, 1.5), 13, 24)))
-
-
 class LocalAreaView(View):
     r"""Three panels: the square of side ε around z₀; its image under f beside the parallelogram
     f(z₀) + J(z₀)(square - z₀); |area(f(square))/ε² - |det J(z₀)|| against ε, the current ε marked.
@@ -100,7 +94,8 @@ class LocalAreaView(View):
     def __init__(self):
         self.fig = fig = self.figure(figsize=(12, 3.9))
         axes = fig.subplots(1, 3)
-        self.grid_u = _grid_lines()
+        # the microscope's faint grid in units of ε: 13 lines each way over [-1.5, 1.5] (step ε/4), as one polyline
+        self.grid_u = torch.as_tensor(nan_joined(grid_lines((-1.5, 1.5, -1.5, 1.5), 13, 24)))
         self.square_u = square_boundary((0.0, 0.0), [1.0])[0]  # the unit square, (256, 2): image_area's n = 64
         self.corners_u = torch.tensor([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]], dtype=torch.float64)
 

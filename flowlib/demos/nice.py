@@ -32,10 +32,9 @@ SNAPSHOT_EVERY = 50  # TRAINING's slider runs over snapshots every 50 steps of f
 class TrainingView(View):
     r"""A flow during training, after ``step`` steps: density, samples over the data, and the loss.
 
-    State: ``snapshots`` (``flowlib.Snapshots(..., bounds=TOY_BOUNDS).snapshots`` or any list of
-    ``(step, density (n, n), samples (B, 2))``
-    over ``TOY_BOUNDS``), ``data`` (N, 2), ``losses`` (the list ``fit`` returns). The snapshot nearest
-    to ``step`` is drawn.
+    State: ``snapshots`` (``flowlib.Snapshots(..., bounds=TOY_BOUNDS).snapshots``, or any list of
+    ``(step, density (n, n) over TOY_BOUNDS, samples (B, 2))``), ``data`` (N, 2), ``losses`` (the list
+    ``fit`` returns). The snapshot nearest to ``step`` is drawn.
     """
 
     def __init__(self, snapshots, data, losses):

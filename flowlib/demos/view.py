@@ -14,7 +14,7 @@ A subclass
 - changes those artists in place in ``update(self, **values)`` (``set_data``, ``set_offsets``,
   ``set_text``, ``set_visible``, ...), with a default for every value, and returns nothing.
 
-Two rules keep the blitted image equal to a fresh one (``Demo.exercise(compare=True)`` checks it
+Two rules keep the blitted image equal to a fresh one (the slider tests check it, ``tests/demo_harness.py``
 pixel for pixel at every setting):
 
 - ``update`` changes nothing but dynamic artists, or calls ``self.restage()`` when it must change the
