@@ -36,8 +36,9 @@ lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
 
 # Voilà serves notebook 08 as a page without code (the browser opens it; Ctrl-C stops it). Unlike JupyterLab,
 # Voilà starts as root without complaint and has no --allow-root flag (it would refuse the unknown flag).
+# scripts/voila_config/voila.py gives Voilà's executor the polls that keep a missed reply from stalling the page.
 playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà
-	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light
+	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light --Voila.config_file_paths=scripts/voila_config
 
 test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .

@@ -56,7 +56,10 @@ from .plotting import (
                        plot_samples,
 )
 from .realnvp import AffineCoupling
+from .snapshots import Snapshot, Snapshots
 from .squeeze import Squeeze
+from .standardize import FixedAffine, standardized
+from .timing import direction_times, interleaved_seconds
 from .train import fit, fit_reverse_kl
 
 __version__ = "0.1.0"

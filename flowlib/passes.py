@@ -81,7 +81,7 @@ def network_passes(module: torch.nn.Module, call) -> tuple[object, int]:
         if isinstance(layer, (MAF, IAF)):
             nets.append(layer.made)
         elif isinstance(layer, AdditiveCoupling):
-            nets.append(layer.m)
+            nets.append(layer.net)
         elif isinstance(layer, AffineCoupling):
             nets.append(layer.net)
     if not nets:

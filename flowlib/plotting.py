@@ -182,8 +182,8 @@ def _square_images(x, who: str) -> torch.Tensor:
     x = torch.as_tensor(x).detach().cpu()
     side = int(round(x.shape[-1] ** 0.5)) if x.dim() == 2 else 0
     if x.dim() != 2 or side < 2 or side * side != x.shape[1]:
-        raise FlowlibError(f"{who}: expected points of shape (B, 64) or (B, 784) (square images flattened row by row, "
-                         f"8x8 or 28x28), got shape {tuple(x.shape)}")
+        raise FlowlibError(f"{who}: expected points of shape (B, 64) or (B, 784): square images of shape (B, side²) "
+                          f"flattened row by row (8x8 or 28x28 digits), got shape {tuple(x.shape)}")
     return x.reshape(-1, side, side)
 
 
@@ -218,8 +218,8 @@ def digits_figsize(n: int, nrow: int, side: int = 8) -> tuple[float, float]:
 def plot_digits(x, nrow: int = 8, ax=None, title=None):
     """A grid of square digit images from rows of ``x`` (B, 64) or (B, 784) (8x8 or 28x28 pixels), values
     clipped to [0, 1] (``digit_grid``)."""
-    canvas = digit_grid(x, nrow)
     side = _square_images(x, "plot_digits").shape[1]
+    canvas = digit_grid(x, nrow)
     fig, ax = _axes(ax, figsize=digits_figsize(len(x), nrow, side))
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
     ax.set(title=title, xticks=[], yticks=[])

@@ -62,24 +62,33 @@ class SteadyNotebookClient(NotebookClient):
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def _bounded_polls(self, get_msg):
-        """``get_msg(timeout)`` made of polls of at most ``REPLY_POLL_S`` each, with the same overall timeout."""
+        def count():
+            self.recovered += 1  # the poll ran out, and the reply was there
 
-        async def get_msg_steadily(timeout: float | None = None):
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = REPLY_POLL_S if deadline is None else max(0.0, deadline - time.monotonic())
-                step, start = min(REPLY_POLL_S, left), time.monotonic()
-                try:
-                    msg = await get_msg(timeout=step)
-                except Empty:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise
-                    continue
-                if step > 0 and time.monotonic() - start >= step:
-                    self.recovered += 1  # the poll ran out, and the reply was there
-                return msg
+        return bounded_polls(get_msg, count)
 
-        return get_msg_steadily
+
+def bounded_polls(get_msg, on_recovered=lambda: None):
+    """``get_msg(timeout)`` made of polls of at most ``REPLY_POLL_S`` each, with the same overall timeout;
+    ``on_recovered()`` is called for each reply that only a timed-out poll found. Also used by Voilà's
+    executor (scripts/voila_config/voila.py), an nbclient subclass with the same race."""
+
+    async def get_msg_steadily(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = REPLY_POLL_S if deadline is None else max(0.0, deadline - time.monotonic())
+            step, start = min(REPLY_POLL_S, left), time.monotonic()
+            try:
+                msg = await get_msg(timeout=step)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+                continue
+            if step > 0 and time.monotonic() - start >= step:
+                on_recovered()
+            return msg
+
+    return get_msg_steadily
 
 
 def notebook_client(nb, folder: Path, timeout: int = 600, **kwargs) -> SteadyNotebookClient:

@@ -107,3 +107,18 @@ def test_two_lightest_notebooks_at_once(tmp_path):
           + "; ".join(d.stderr.strip().splitlines()[-1] for d in done if d.stderr.strip()))
     problems = stalls(done, paths, longest=0.9 * 120)
     assert not problems, "\n\n".join(problems)
+
+
+def test_voila_executor_gets_the_bounded_polls(tmp_path):
+    """`make playground` loads scripts/voila_config/voila.py: Voilà's executor, an nbclient subclass with the
+    same race, must start its kernel client through the bounded polls."""
+    from traitlets.config.loader import PyFileConfigLoader
+    from voila.execute import VoilaExecutor
+
+    before = VoilaExecutor.async_start_new_kernel_client
+    try:
+        PyFileConfigLoader("voila.py", path=str(ROOT / "scripts" / "voila_config")).load_config()
+        patched = VoilaExecutor.async_start_new_kernel_client
+        assert patched is not before and patched.__name__ == "_steady_kernel_client"
+    finally:
+        VoilaExecutor.async_start_new_kernel_client = before

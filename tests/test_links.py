@@ -134,7 +134,12 @@ def test_readme_local_links_and_anchors_resolve():
         if target.startswith("#"):
             assert target[1:] in anchors, f"README.md links {target}, which is no heading"
         else:
-            assert (ROOT / target).exists(), f"README.md links {target}, which does not exist"
+            path, _, anchor = target.partition("#")
+            assert (ROOT / path).exists(), f"README.md links {path}, which does not exist"
+            if anchor:
+                headings = (ROOT / path).read_text().splitlines()
+                assert anchor in {_github_anchor(h.lstrip("#")) for h in headings if h.startswith("#")}, \
+                    f"README.md links {target}, but {path} has no such heading"
 
 
 def test_readme_figures_are_committed_pngs():

@@ -45,7 +45,8 @@ class Voila:
         env["JUPYTER_RUNTIME_DIR"] = str(self.workdir / "runtime")
         # the command of `make playground`, on a free port and without opening a browser
         command = [sys.executable, "-m", "voila", str(self.notebook), "--no-browser", f"--port={self.port}",
-                   "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light"]
+                   "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light",
+                   f"--Voila.config_file_paths={ROOT / 'scripts' / 'voila_config'}"]
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                         cwd=self.notebook.parent, start_new_session=True)
