@@ -78,7 +78,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class JupyterLab:
+class ServerProcess:
+    """A server started in its own process group (``self.process``, logging to ``self.log_path``): JupyterLab
+    here, Voilà in test_playground_browser.py. Leaving the ``with`` block stops it with the kernels it started."""
+
+    def __exit__(self, *exc) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the server and the kernels it started
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class JupyterLab(ServerProcess):
     r"""A JupyterLab server for ``root``, with its settings, kernelspec and log under ``workdir``.
 
     Use as a context manager; ``url(path)`` is a page's address with the token. The server runs in
@@ -134,19 +152,6 @@ class JupyterLab:
                 time.sleep(0.5)
         self.__exit__(None, None, None)
         raise RuntimeError(f"JupyterLab did not answer within {self.start_timeout_s} s:\n{self.log_tail()}")
-
-    def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the server and the kernels it started
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._log.close()
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 # --- what runs in the page ----------------------------------------------------------------------

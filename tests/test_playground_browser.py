@@ -9,9 +9,7 @@ slider browser tests do. Artifact: ``test-artifacts/browser/playground.png``.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM_ARGS, VIEWPORT, free_port
+from browser import CHROMIUM_ARGS, VIEWPORT, ServerProcess, free_port
 from notebook_sliders import ROOT, kernel_env, write_kernelspec
 from test_sliders_browser import browser  # noqa: F401  (the module's Chromium fixture)
 
@@ -29,7 +27,7 @@ STATUS = re.compile(r"(?P<model>\w+) on (?P<data>\w+): (?P<state>training|paused
 assert CHROMIUM_ARGS  # the flags the fixture launches Chromium with
 
 
-class Voila:
+class Voila(ServerProcess):
     r"""``voila NOTEBOOK`` on a free port of 127.0.0.1, stopped with its kernels on exit."""
 
     def __init__(self, notebook: Path, workdir: Path, start_timeout_s: float = 180):
@@ -61,19 +59,6 @@ class Voila:
                 time.sleep(0.5)
         self.__exit__()
         raise RuntimeError(f"voila did not answer within {self.start_timeout_s} s:\n{self.log_tail()}")
-
-    def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._log.close()
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _status(page) -> dict:
