@@ -10,6 +10,11 @@ STAMP7 := $(VENV7)/.installed
 # The pins (numpy 2.4, ...) need Python 3.11+: say so, instead of pip's "no matching distribution".
 NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make: the course environment needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.11 ...")'
 
+# An editable install skips pyproject's data-files: link the slideshow's widget shim into the venv (once)
+# (why it exists: share/jupyter/labextensions/flowlib-rise-widgets/static/remoteEntry.js).
+SHIM := share/jupyter/labextensions/flowlib-rise-widgets
+link-shim = mkdir -p $(1)/share/jupyter/labextensions && ln -sfn $(CURDIR)/$(SHIM) $(1)/$(SHIM)
+
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -r requirements.txt
@@ -17,6 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv with the pinned course environment
+	@test -e $(VENV)/$(SHIM) || $(call link-shim,$(VENV))
 
 # Colab's widgets: requirements.txt with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt).
 $(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
@@ -27,6 +33,7 @@ $(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
 	touch $(STAMP7)
 
 setup-ipyw7: $(STAMP7)  ## create .venv-ipyw7, the second test environment (ipywidgets 7.7.1, as on Colab)
+	@test -e $(VENV7)/$(SHIM) || $(call link-shim,$(VENV7))
 
 # JupyterLab refuses to start as root (a container, a CI runner) unless told; as anyone else it needs no flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

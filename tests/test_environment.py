@@ -82,7 +82,7 @@ def test_binder_uses_conda_forge_cpu_pytorch_and_installs_flowlib():
     version, build = conda_packages()["torch"]
     assert build is not None and build.startswith("cpu"), "pytorch must be the CPU build (=VERSION=cpu*), not CUDA"
     pip_sections = [entry["pip"] for entry in env["dependencies"] if isinstance(entry, dict) and "pip" in entry]
-    assert pip_sections == [["-e ."]]
+    assert pip_sections == [["."]]  # not -e: an editable install skips the RISE widget shim (data-files)
     assert "pip" in env["dependencies"]  # the pip section needs conda's pip
     python = conda_packages()["python"][0]
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
@@ -145,3 +145,17 @@ def test_importing_flowlib_does_nothing_but_define_things():
 def test_skeleton_files_exist(path):
     assert (ROOT / path).is_file()
 
+
+
+def test_the_rise_widget_shim_is_installed_with_flowlib():
+    """Every file of the slideshow's widget shim is in pyproject's data-files (a wheel installs it into
+    sys.prefix/share/jupyter/labextensions), and `make setup` links it into an editable .venv."""
+    shim = ROOT / "share" / "jupyter" / "labextensions" / "flowlib-rise-widgets"
+    files = sorted(str(p.relative_to(ROOT)) for p in shim.rglob("*") if p.is_file())
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    assert all(Path(f).parent == Path(target) for target, sources in data_files.items() for f in sources)
+    listed = sorted(f for sources in data_files.values() for f in sources)
+    assert files == listed and "share/jupyter/labextensions/flowlib-rise-widgets/package.json" in files
+    build = json.loads((shim / "package.json").read_text())["jupyterlab"]["_build"]
+    assert (shim / build["load"]).is_file()
+    assert "link-shim" in (ROOT / "Makefile").read_text()
