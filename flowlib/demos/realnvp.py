@@ -9,8 +9,8 @@ each a ``View`` (``flowlib.demos.view``: built once, a slider move changes only 
 - ``PROPAGATION`` (``PropagationView``): the slides' figure of forward and inverse propagation, drawn
   from a real ``AffineCoupling``: every box shows the value the layer computes (α_θ, μ_θ, exp(α_θ), x,
   z) for the point z chosen with the sliders, and a third panel draws the same step in the plane (a
-  small box around z, stretched by exp(α_θ), then shifted by μ_θ). The boxes, words and arrows are
-  drawn once; a move rewrites the numbers only.
+  small box around z, stretched by exp(α_θ), then shifted by μ_θ). A move rewrites each box (one text)
+  and redraws the arrows between them.
 - ``LAYERS`` (``LayersView``): a trained flow layer by layer, ``[z, f₁(z), f₂(f₁(z)), …, x]``: samples coloured by
   the angle of their z, and the image of a square grid (``layer_steps`` precomputes both).
 """
@@ -23,9 +23,7 @@ import ipywidgets
 import numpy as np
 import torch
 from matplotlib.collections import LineCollection
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyBboxPatch, Polygon
-from matplotlib.transforms import Affine2D, ScaledTranslation
+from matplotlib.patches import Polygon
 
 from .._validate import check_points
 from ..areas import image_area, shoelace_area, square_boundary
@@ -65,9 +63,10 @@ def _polygon(ax, vertices: np.ndarray, **style) -> Polygon:
 
 
 def _number(value, fmt: str = "{:+.2f}") -> str:
-    # U+2212 for the minus sign: as wide as "+" (a hyphen is narrower), so that a number's width depends
-    # only on its digits and the figure can reserve it a slot of fixed width
-    return fmt.format(float(value)).replace("-", "−")
+    # U+2212 for the minus sign, as wide as "+" (a hyphen is narrower), and figure spaces (U+2007, as wide
+    # as a digit) for a format's padding ("{:<6.3f}"): a number then keeps its width as a slider moves, and
+    # the text around it its size and place
+    return fmt.format(float(value)).replace("-", "−").replace(" ", "\u2007")
 
 
 _SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
@@ -78,63 +77,6 @@ def _name(letter: str, idx: torch.Tensor) -> str:
 
 
 _A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
-
-
-class _Slot(str):
-    r"""A number's place in a line of ``_text_block``: the string is the key of the value it shows, ``fmt``
-    its format."""
-
-    def __new__(cls, key: str, fmt: str = "{:+.2f}"):
-        slot = super().__new__(cls, key)
-        slot.fmt = fmt
-        return slot
-
-
-def _text_block(view: View, parent, xy, rows, widest: dict, slots: list, fontsize: float = 8, va: str = "center",
-                color: str = "0.0", facecolor=None, coords=None, raise_by: float = 0.0, words: list | None = None):
-    r"""Lines of text centred at ``xy`` (in ``coords``, default the data coordinates of ``parent``, an Axes
-    or a Figure; then ``raise_by`` points higher) whose words are static and whose numbers are dynamic.
-
-    ``rows``: one list of pieces per line, a piece being a ``str`` (a word: drawn once, in the stage) or
-    a ``_Slot(key)`` (a number: a dynamic Text, appended to ``slots`` as ``(text, slot)``, that
-    ``update`` fills with ``set_text``). Each slot is as wide as ``_number(widest[key], slot.fmt)`` (the
-    widest value the sliders can give), so that the words and the box never move; a narrower number
-    leaves a gap after it; the words' Text artists are appended to ``words`` if given. With ``facecolor``, a rounded box as
-    ``Text(bbox=...)`` would draw around the words and the widest numbers; returns it (arrows are
-    anchored to it), else None.
-    """
-    fig = parent.figure  # the Figure itself when parent is one
-    renderer = fig.canvas.get_renderer()
-    prop = FontProperties(size=fontsize)
-
-    def points(s: str) -> float:  # the width of s, in points
-        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0] * 72 / fig.dpi
-
-    # matplotlib's vertical metrics of a line (those of "lp"), and its gap between lines of one text
-    height, descent = (m * 72 / fig.dpi for m in renderer.get_text_width_height_descent("lp", prop, ismath=False)[1:])
-    gap = 0.2 * fontsize if len(rows) > 1 else 0.0
-    pitch = height + gap
-    widths = [[points(_number(widest[p], p.fmt) if isinstance(p, _Slot) else p) for p in row] for row in rows]
-    block_w, block_h = max(sum(w) for w in widths), pitch * len(rows)
-    top = {"center": block_h / 2, "top": 0.0, "bottom": block_h}[va] + raise_by
-    # points relative to the data point xy: the block keeps its size in points whatever the axes' scale
-    at = Affine2D().scale(1 / 72) + fig.dpi_scale_trans + ScaledTranslation(*xy, coords or parent.transData)
-    for i, (row, row_widths) in enumerate(zip(rows, widths)):
-        x, baseline = -sum(row_widths) / 2, top - i * pitch - gap / 2 - (height - descent)
-        for piece, width in zip(row, row_widths):
-            style = dict(transform=at, fontsize=fontsize, color=color, ha="left", va="baseline")
-            text = parent.text(x, baseline, "" if isinstance(piece, _Slot) else piece, **style)
-            if isinstance(piece, _Slot):
-                slots.append((view.dynamic(text), piece))
-            elif words is not None:
-                words.append(text)
-            x += width
-    if facecolor is None:
-        return None
-    pad = 0.35  # as Text(bbox={"boxstyle": "round,pad=0.35"}): in units of the font size
-    box = FancyBboxPatch((-block_w / 2, top - block_h), block_w, block_h, boxstyle=f"round,pad={pad}",
-                         mutation_scale=fontsize, transform=at, facecolor=facecolor, edgecolor="0.3", zorder=2.9)
-    return parent.add_artist(box)
 
 
 def region_areas(a: float, b: float) -> tuple[float, float]:
@@ -168,29 +110,15 @@ class VolumeView(View):
         self.lines = self.dynamic(ax.add_collection(LineCollection([], colors="C1", linewidths=0.5, capstyle="projecting",
                                                                    joinstyle="round"), autolim=False))
         ax.set(xlim=(-1.5, 1.5), ylim=(-4.2, 4.2), aspect="equal", xlabel="z₁, x₁")
-        # The titles' words are stage, their numbers dynamic, each in a slot for the widest value of the
-        # sliders' ranges (|a| <= 1.5, |b| <= 1, so areas below 4 exp(2.5) ≈ 49).
-        widest = {"a": 1.5, "b": 1.0, "measured": 4 * math.exp(2.5), "predicted": 4 * math.exp(2.5),
-                  "exp_a_area": 4 * math.exp(1.5)}
-        self.slots = []  # (dynamic Text, the _Slot it fills)
-        _text_block(self, ax, (0.5, 1.0), [["x₂ = z₂ exp(", _Slot("a"), " ", _Slot("b"), " z₁) + 0.6 sin 2z₁"]], widest,
-                    self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)  # where set_title puts it
+        ax.set_title(" ", fontsize=9)
+        self.formula = self.dynamic(ax.title)  # x₂ = z₂ exp(a + b z₁) + ..., with the sliders' a and b
         self.z1 = np.linspace(-1, 1, 100)
         self.det = self.dynamic(ax2.plot(self.z1, self.z1, color="C1", label="det J = exp(α(z₁))")[0])
         self.ratio = self.dynamic(ax2.axhline(1.0, color="C3", ls="--", lw=1, label="area f(R) / area R (shoelace)"))
         ax2.axhline(1.0, color="0.5", lw=0.7, label="1: volume preserving (NICE)")
         ax2.set(xlabel="z₁", xlim=(-1.1, 1.1), title="the local volume change across R")  # xlim: autoscaling's margins
         ax2.title.set_fontsize(9)
-        # The line above both panels (where fig.suptitle puts it), with its remark when b ≠ 0 and without:
-        # each centred, one shown (the remark's words are stage: one stage for each case)
-        line = ["area f(R) by shoelace = ", _Slot("measured", "{:.3f}"), "     ∫ over R of exp(α(z₁)) dz = ",
-                _Slot("predicted", "{:.3f}"), "     exp(a) · area R = ", _Slot("exp_a_area", "{:.3f}")]
-        self.summaries = {}  # b ≠ 0 -> (its slots, its words)
-        for varies in (False, True):
-            slots, words = [], []
-            _text_block(self, fig, (0.5, 0.98), [line + [" (b ≠ 0: α varies, so this differs)"] * varies], widest,
-                        slots, fontsize=9, va="top", coords=fig.transFigure, words=words)
-            self.summaries[varies] = slots, words
+        self.summary = self.dynamic(fig.suptitle(" ", fontsize=9))  # the areas, above both panels
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
         # the legends are stage (a dynamic legend would cost ~10 ms of text a move): keep the curves off them
         self.keep_clear(ax, [ax.legend(loc="lower right", fontsize=7)], [self.image, self.lines])
@@ -211,13 +139,12 @@ class VolumeView(View):
         need = 1.1 * float(det.max())
         top = next((level for level in (3.0, 4.0, 5.5, 7.5, 10.0, 14.0) if level >= need), need)
         self.ax2.set_ylim(0, top)
-        numbers = {"a": a, "b": b, "measured": measured, "predicted": predicted, "exp_a_area": math.exp(a) * region_area}
-        for varies, (slots, words) in self.summaries.items():
-            for text in words + [text for text, _ in slots]:
-                text.set_visible(varies == (b != 0))
-        for text, slot in self.slots + self.summaries[b != 0][0]:
-            text.set_text(_number(numbers[slot], slot.fmt))
-        self.restage((top, b != 0))
+        self.restage(top)
+        self.formula.set_text(f"x₂ = z₂ exp({_number(a)} {_number(b)} z₁) + 0.6 sin 2z₁")  # |a|, |b| < 10: 5 characters
+        # the areas stay below 4 exp(2.5) ≈ 49: 6 characters, padded after the number
+        shoelace, integral, product = (_number(v, "{:<6.3f}") for v in (measured, predicted, math.exp(a) * region_area))
+        self.summary.set_text(f"area f(R) by shoelace = {shoelace}     ∫ over R of exp(α(z₁)) dz = {integral}     "
+                              f"exp(a) · area R = {product}" + "   (b ≠ 0: α varies, so this differs)" * (b != 0))
 
 
 def _volume_sliders():
@@ -259,35 +186,19 @@ def propagation_values(layer: AffineCoupling, z) -> dict:
             "alpha_inv": pick(alpha_inv), "mu_inv": pick(mu_inv), "shifted": pick(shifted)}
 
 
+_PAD = 0.35  # the padding of PROPAGATION's boxes around their text, in font sizes (boxstyle "round": 0.3)
+
+
 def _arrow(ax, source, target, side=("right", "left"), color="0.2"):
-    # Anchored to the boxes' own outlines, so an arrow starts and ends at a box's edge whatever its size.
+    # Anchored to the boxes' texts, so an arrow follows a box whatever its size, and shortened at each end
+    # by the box's padding (and a point): it starts and ends at the box's outline.
     anchors = {"right": (1.0, 0.5), "left": (0.0, 0.5), "bottom": (0.5, 0.0), "top": (0.5, 1.0)}
-    ax.annotate("", xy=anchors[side[1]], xycoords=target, xytext=anchors[side[0]], textcoords=source,
-                arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1, "shrinkA": 1, "shrinkB": 1})
+    shrink = _PAD * 8 + 1  # in points, for the boxes' 8-point text
+    return ax.annotate("", xy=anchors[side[1]], xycoords=target, xytext=anchors[side[0]], textcoords=source,
+                       arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1, "shrinkA": shrink, "shrinkB": shrink})
 
 
-def _propagation_widest(layer: AffineCoupling, low: float, high: float) -> dict:
-    r"""The largest absolute value of each number the figure shows, for z₁ and z₂ in [low, high]: the
-    slots' widths. α_θ and μ_θ depend on the kept coordinate only (a grid of it), and x and z ⊙ exp(α_θ)
-    are affine in the changed one (its two ends)."""
-    param = next(layer.parameters())
-    kept, changed = int(layer.mask.argmax()), int(layer.mask.argmin())
-    grid = torch.linspace(low, high, 61, dtype=param.dtype, device=param.device)
-    z = torch.zeros(2 * len(grid), 2, dtype=param.dtype, device=param.device)  # (122, 2)
-    z[:, kept] = grid.repeat(2)
-    z[:, changed] = torch.tensor([low, high], dtype=param.dtype, device=param.device).repeat_interleave(len(grid))
-    with torch.no_grad():
-        mu, alpha = (t[:, changed] for t in layer.mu_alpha(z * layer.mask))
-        x = layer(z)[0][:, changed]
-    top = lambda t: float(t.abs().max())
-    ends = max(abs(low), abs(high))
-    scaled = top(z[:, changed] * alpha.exp())
-    return {"z_k": ends, "z_c": ends, "x_k": ends, "zb_k": ends, "zb_c": ends, "x_c": top(x),
-            "alpha": top(alpha), "alpha_inv": top(alpha), "mu": top(mu), "mu_inv": top(mu),
-            "exp": top(alpha.exp()), "exp_neg": top((-alpha).exp()), "scaled": scaled, "shifted": scaled}
-
-
-Z_RANGE = (-3.0, 3.0)  # PROPAGATION's sliders z₁ and z₂: the figure's number slots fit every value of this square
+Z_RANGE = (-3.0, 3.0)  # PROPAGATION's sliders z₁ and z₂; (c)'s window fits every z of this square
 
 
 class PropagationView(View):
@@ -298,10 +209,11 @@ class PropagationView(View):
     divide by exp(α_θ); the network sees x_{1:d} = z_{1:d}, so it returns the same α_θ and μ_θ.
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
 
-    The boxes, words and arrows of (a) and (b) are drawn once; a slider move rewrites only their numbers
-    (each in a slot as wide as the widest value z ∈ ``Z_RANGE``² gives). (c) is drawn in coordinates
-    centred on z, u = (point - z), with limits fixed for the whole slider range (as ``LOCAL_AREA``): the
-    box around z is always [-½ side, ½ side]², and a move redraws only the shapes and arrows.
+    Each box of (a) and (b) is one text, rewritten at every move, and the arrows between the boxes are
+    redrawn with them (a redraw takes about 45 ms on the 2-core machine, where the goal is 100 ms). (c) is
+    drawn in coordinates centred on z, u = (point - z), with limits fixed for the whole slider range (as
+    ``LOCAL_AREA``): the box around z is always [-½ side, ½ side]², and a move redraws only the shapes, the
+    arrows and the title.
     """
 
     half = 0.4  # (c): the box around z is [z ± half]²
@@ -314,49 +226,52 @@ class PropagationView(View):
         self.layer = layer
         self.fig = fig = self.figure(figsize=(13, 3.6))
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1.25, 0.8]})
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)  # before measuring the texts
-        self.widest = widest = _propagation_widest(layer, *Z_RANGE)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)
         kept, changed = layer.mask.bool().nonzero().squeeze(1).cpu(), (~layer.mask.bool()).nonzero().squeeze(1).cpu()
-        self.slots = []  # (dynamic Text, the _Slot it fills)
-        self._graph(axes[0], kept, changed, widest, inverse=False)
-        self._graph(axes[1], kept, changed, widest, inverse=True)
+        self.boxes = []  # (dynamic Text, its template, inverse?): update fills the template's {names} with numbers
+        self._graph(axes[0], kept, changed, inverse=False)
+        self._graph(axes[1], kept, changed, inverse=True)
         self._plane(axes[2], int(kept[0]), int(changed[0]))
         sparse_ticks(fig, nbins=4)
 
-    def _graph(self, ax, k, c, widest: dict, inverse: bool):
+    def _graph(self, ax, k, c, inverse: bool):
+        # the numbers' names are those of one direction: "in" is z in (a) and x in (b), "out" the other
         s, d = ("x", "z") if inverse else ("z", "x")
-        src, dst = ("x", "zb") if inverse else ("z", "x")  # keys of the numbers: "zb" is z as the inverse returns it
-        a, m = ("alpha_inv", "mu_inv") if inverse else ("alpha", "mu")
         ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
 
-        def node(xy, rows, facecolor="white"):
-            return _text_block(self, ax, xy, rows, widest, self.slots, facecolor=facecolor)
+        def box(xy, template, facecolor="white"):
+            text = self.dynamic(ax.text(*xy, "", ha="center", va="center", fontsize=8, bbox={
+                "boxstyle": f"round,pad={_PAD}", "facecolor": facecolor, "edgecolor": "0.3"}))
+            self.boxes.append((text, template, inverse))
+            return text
+
+        def arrow(*args, **kwargs):
+            self.dynamic(_arrow(ax, *args, **kwargs))  # dynamic: it follows its boxes
 
         top, middle, bottom = 3.3, 2.0, 0.5
-        src_kept = node((0.9, top), [[f"{_name(s, k)} = ", _Slot(f"{src}_k")]], "#d9ead3")
-        dst_kept = node((9.1, top), [[f"{_name(d, k)} = ", _Slot(f"{dst}_k")]], "#fce5cd")
-        _arrow(ax, src_kept, dst_kept)
+        src_kept = box((0.9, top), f"{_name(s, k)} = {{in_k}}", "#d9ead3")
+        dst_kept = box((9.1, top), f"{_name(d, k)} = {{out_k}}", "#fce5cd")
+        arrow(src_kept, dst_kept)
         ax.text(5.0, top + 0.12, "identity", ha="center", va="bottom", fontsize=7, color="0.2")
-        net = node((2.5, middle), [[f"network of {_name(s, k)}"], [f"{_A} = ", _Slot(a)], [f"{_M} = ", _Slot(m)]],
-                   "#cfe2f3")
-        _arrow(ax, src_kept, net, ("bottom", "top"))
-        src_changed = node((0.9, bottom), [[f"{_name(s, c)} = ", _Slot(f"{src}_c")]], "#d9ead3")
+        net = box((2.5, middle), f"network of {_name(s, k)}\n{_A} = {{alpha}}\n{_M} = {{mu}}", "#cfe2f3")
+        arrow(src_kept, net, ("bottom", "top"))
+        src_changed = box((0.9, bottom), f"{_name(s, c)} = {{in_c}}", "#d9ead3")
         if inverse:
-            first = node((4.5, bottom), [[f"− {_M}"], [f"{_M} = ", _Slot(m)]])
-            second = node((7.0, bottom), [[f"⊙ exp(−{_A})"], [f"exp(−{_A}) = ", _Slot("exp_neg")]])
-            between, first_input, second_input = "shifted", _M, _A
+            first = box((4.5, bottom), f"− {_M}\n{_M} = {{mu}}")
+            second = box((7.0, bottom), f"⊙ exp(−{_A})\nexp(−{_A}) = {{exp}}")
+            first_input, second_input = _M, _A
         else:
-            first = node((4.5, bottom), [[f"⊙ exp({_A})"], [f"exp({_A}) = ", _Slot("exp")]])
-            second = node((7.0, bottom), [[f"+ {_M}"], [f"{_M} = ", _Slot(m)]])
-            between, first_input, second_input = "scaled", _A, _M
-        dst_changed = node((9.1, bottom), [[f"{_name(d, c)} = ", _Slot(f"{dst}_c")]], "#fce5cd")
-        _arrow(ax, src_changed, first)
-        _arrow(ax, first, second)
-        _text_block(self, ax, (5.75, bottom - 0.42), [[_Slot(between)]], widest, self.slots, fontsize=7, va="top",
-                    color="0.2")  # the value between the two steps, under their arrow
-        _arrow(ax, second, dst_changed)
-        _arrow(ax, net, first, ("bottom", "top"), color="C0")
-        _arrow(ax, net, second, ("right", "top"), color="C0")
+            first = box((4.5, bottom), f"⊙ exp({_A})\nexp({_A}) = {{exp}}")
+            second = box((7.0, bottom), f"+ {_M}\n{_M} = {{mu}}")
+            first_input, second_input = _A, _M
+        dst_changed = box((9.1, bottom), f"{_name(d, c)} = {{out_c}}", "#fce5cd")
+        arrow(src_changed, first)
+        arrow(first, second)
+        between = self.dynamic(ax.text(5.75, bottom - 0.42, "", ha="center", va="top", fontsize=7, color="0.2"))
+        self.boxes.append((between, "{between}", inverse))  # the value between the two steps, under their arrow
+        arrow(second, dst_changed)
+        arrow(net, first, ("bottom", "top"), color="C0")
+        arrow(net, second, ("right", "top"), color="C0")
         ax.text(3.3, 1.15, first_input, fontsize=7, color="C0")
         ax.text(5.4, 1.75, second_input, fontsize=7, color="C0")
         for spine in ax.spines.values():
@@ -372,11 +287,8 @@ class PropagationView(View):
         self.arrows = [self.dynamic(ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.3}))
                        for color in ("C0", "C1")]  # z ↦ z ⊙ exp(α_θ), then + μ_θ
         self.points = [self.dynamic(ax.plot([], [], "o", color=color, ms=4)[0]) for color in ("C2", "C1")]  # z, x
-        # the title, its words in the frame: where ax.set_title puts a title (6 points above the axes)
-        widest = {"ratio": 1.1 * self.widest["exp"], "exp_z": self.widest["exp"]}  # the box's ratio is about exp(α_θ(z))
-        _text_block(self, self.fig, (0.5, 1.0), [["area f(box) / area box = ", _Slot("ratio", "{:.3f}")],
-                                                 [f"exp({_A}(z)) = ", _Slot("exp_z", "{:.3f}")]],
-                    widest, self.slots, fontsize=9, va="bottom", coords=ax.transAxes, raise_by=6)
+        ax.set_title(" ", fontsize=9)
+        self.title = self.dynamic(ax.title)  # area f(box) / area box, and exp(α(z))
         lim = self._limit()
         ax.set(xlabel=f"kept coordinate − {_name('z', [k])}", ylabel=f"changed coordinate − {_name('z', [c])}",
                aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim))  # centred on z: the same window at every z
@@ -408,11 +320,15 @@ class PropagationView(View):
     def update(self, z1: float = 0.5, z2: float = -1.0) -> None:
         layer, k, c, half = self.layer, self.k, self.c, self.half
         v = propagation_values(layer, [float(z1), float(z2)])
-        numbers = {"z_k": v["z"][k], "z_c": v["z"][c], "x_k": v["x"][k], "x_c": v["x"][c],
-                   "zb_k": v["z_back"][k], "zb_c": v["z_back"][c], "alpha": v["alpha"][0], "mu": v["mu"][0],
-                   "exp": v["alpha"][0].exp(), "scaled": v["scaled"][0], "alpha_inv": v["alpha_inv"][0],
-                   "mu_inv": v["mu_inv"][0], "exp_neg": (-v["alpha_inv"][0]).exp(), "shifted": v["shifted"][0]}
-        numbers["exp_z"] = numbers["exp"]  # (c)'s title, as (a)'s exp(α) but with 3 decimals
+        numbers = {False: {"in_k": v["z"][k], "in_c": v["z"][c], "out_k": v["x"][k], "out_c": v["x"][c],
+                           "alpha": v["alpha"][0], "mu": v["mu"][0], "exp": v["alpha"][0].exp(), "between": v["scaled"][0]},
+                   True: {"in_k": v["x"][k], "in_c": v["x"][c], "out_k": v["z_back"][k], "out_c": v["z_back"][c],
+                          "alpha": v["alpha_inv"][0], "mu": v["mu_inv"][0], "exp": (-v["alpha_inv"][0]).exp(),
+                          "between": v["shifted"][0]}}
+        # with their sign, the numbers take 5 characters below 10: a box grows only beyond, and its arrows follow it
+        shown = {inverse: {name: _number(value) for name, value in values.items()} for inverse, values in numbers.items()}
+        for text, template, inverse in self.boxes:
+            text.set_text(template.format(**shown[inverse]))
         # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer, centred on z
         param = next(layer.parameters())
         shapes = self._shapes(v["z"].to(param)[None])
@@ -423,9 +339,9 @@ class PropagationView(View):
             arrow.xy, arrow.xyann = (0.0, end), (0.0, start)
         for point, y in zip(self.points, (0.0, xc - zc)):
             point.set_data([0.0], [y])
-        numbers["ratio"] = abs(shoelace_area(shapes[2][0].cpu().numpy())) / (2 * half) ** 2
-        for text, slot in self.slots:
-            text.set_text(_number(numbers[slot], slot.fmt))
+        ratio = abs(shoelace_area(shapes[2][0].cpu().numpy())) / (2 * half) ** 2
+        ratio, exp_alpha = (_number(value, "{:<6.3f}") for value in (ratio, v["alpha"][0].exp()))  # below 100: 6 characters
+        self.title.set_text(f"area f(box) / area box = {ratio}\nexp({_A}(z)) = {exp_alpha}")
 
 
 def _propagation_sliders():
