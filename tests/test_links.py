@@ -174,7 +174,8 @@ def test_readme_python_example_runs():
 
 @pytest.mark.slow
 def test_colab_install_packages_every_subpackage(tmp_path):
-    """Colab pip-installs a plain (non-editable) wheel: it must hold flowlib.demos and every other subpackage."""
+    """Colab pip-installs a plain (non-editable) wheel: it must hold flowlib.demos and every other subpackage,
+    and (for Binder and `pip install .`) the RISE slideshow's widget shim as data files."""
     pytest.importorskip("setuptools", reason="building the wheel needs setuptools, pyproject.toml's build backend")
     src = tmp_path / "src"
     src.mkdir()
@@ -185,6 +186,10 @@ def test_colab_install_packages_every_subpackage(tmp_path):
         (src / package).mkdir(parents=True, exist_ok=True)
         for module in (ROOT / package).glob("*.py"):
             (src / package / module.name).write_bytes(module.read_bytes())
+    shim = [p.relative_to(ROOT).as_posix() for p in (ROOT / "share").rglob("*") if p.is_file()]
+    for name in shim:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes((ROOT / name).read_bytes())
     build = ("import sys\nfrom setuptools import build_meta\n"
              "print(build_meta.build_wheel(sys.argv[1]))")
     run = subprocess.run([sys.executable, "-c", build, str(tmp_path / "dist")], cwd=src, capture_output=True,
@@ -195,3 +200,5 @@ def test_colab_install_packages_every_subpackage(tmp_path):
     assert "flowlib/demos" in packages
     for package in packages:
         assert f"{package}/__init__.py" in names, f"the wheel Colab installs lacks {package}"
+    data = sorted(name.split(".data/data/", 1)[1] for name in names if ".data/data/" in name)
+    assert data == sorted(shim) and shim, f"the wheel's data files {data} are not the shim's {shim}"
