@@ -234,6 +234,24 @@ def test_made_layers_are_triangular_and_not_the_identity():
             assert torch.allclose(j.diagonal(dim1=1, dim2=2).abs().log().sum(-1), log_det, atol=1e-10)
 
 
+
+def test_made_layers_depend_on_the_seed_alone():
+    """Same seed, same weights, whatever the global random state; the caller's stream is left alone."""
+    def weights(layers):
+        return [t.clone() for layer in layers.values() for t in layer.state_dict().values()]
+
+    torch.manual_seed(11)
+    first = weights(jac.make_layers(dim=4, hidden=(8,), seed=3))
+    after = torch.randn(3)
+    torch.manual_seed(11)
+    torch.randn(7)  # another global state
+    again = weights(jac.make_layers(dim=4, hidden=(8,), seed=3))
+    other = weights(jac.make_layers(dim=4, hidden=(8,), seed=4))
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert not all(torch.equal(a, b) for a, b in zip(first, other))
+    torch.manual_seed(11)
+    assert torch.equal(torch.randn(3), after), "make_layers moved the caller's random stream"
+
 def test_triangular_draw_handles_a_state_without_that_layer():
     state = jac.TRIANGULAR.example_state()
     fig = jac.TRIANGULAR.draw({"MAF": state[0]["MAF"]}, layer="IAF", point=99)

@@ -205,11 +205,15 @@ def make_layers(dim: int = 6, hidden=(32,), scale: float = 0.5, seed: int = 0) -
 
     A new layer is the identity (its last weights are zero), whose Jacobian is I: every parameter is
     moved by ``scale`` · N(0, 1) noise (from a generator seeded with ``seed``) to show the structure.
+    The initial weights come from torch's global generator, seeded with ``seed`` inside a fork of it:
+    the same ``seed`` gives the same layers, and the caller's random stream is left as it was.
     """
-    layers = {
-        "AdditiveCoupling": AdditiveCoupling(dim, hidden), "AffineCoupling": AffineCoupling(dim, hidden),
-        "MAF": MAF(dim, hidden), "IAF": IAF(dim, hidden), "RealNVP stack": make_realnvp(dim, layers=4, hidden=hidden),
-    }
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers = {
+            "AdditiveCoupling": AdditiveCoupling(dim, hidden), "AffineCoupling": AffineCoupling(dim, hidden),
+            "MAF": MAF(dim, hidden), "IAF": IAF(dim, hidden), "RealNVP stack": make_realnvp(dim, layers=4, hidden=hidden),
+        }
     g = torch.Generator().manual_seed(seed)
     for layer in layers.values():
         randomize(layer.double(), scale, generator=g)
