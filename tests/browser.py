@@ -289,7 +289,7 @@ def check_notebook(browser, lab: JupyterLab, name: str, screenshot: Path, run_ti
         workspace = "st-" + Path(name).stem.replace(".", "-")  # a fresh workspace: nothing else reopens
         page.goto(lab.url(f"lab/workspaces/{workspace}/tree/{name}"))
         page.wait_for_function(JS_READY, arg=Path(name).name, timeout=180_000, polling=250)
-        _run_all(page, report, run_timeout_s)
+        run_all(page, report, run_timeout_s)
         report.problems += [f"error output, {error}" for error in page.evaluate(JS_STATE)["errors"]]
         expected = _kernel_widgets(page, report)
         found = page.evaluate(JS_WIDGETS)
@@ -314,7 +314,7 @@ def check_notebook(browser, lab: JupyterLab, name: str, screenshot: Path, run_ti
     return report
 
 
-def _run_all(page, report: BrowserReport, timeout_s: float) -> None:
+def run_all(page, report: BrowserReport, timeout_s: float) -> None:
     page.evaluate(JS_CLEAR)
     page.wait_for_function("() => {" + JS_CODE_CELLS + " return cells.every(c => c.cell.executionCount === null); }",
                            polling=100)

@@ -21,7 +21,7 @@ import shutil
 import time
 
 import pytest
-from browser import JS_READY, JS_RUN_ALL, JS_STATE, VIEWPORT, JupyterLab
+from browser import JS_READY, JS_STATE, VIEWPORT, BrowserReport, JupyterLab, run_all
 from notebook_sliders import NOTEBOOKS, notebooks_with_sliders
 from test_sliders_browser import browser  # noqa: F401  (the module's Chromium fixture)
 
@@ -121,10 +121,7 @@ def test_a_slider_moves_on_a_live_slide(browser, tmp_path, capsys, name):  # noq
             notebook = context.new_page()
             notebook.goto(lab.url(f"lab/workspaces/slides/tree/notebooks/{name}"))
             notebook.wait_for_function(JS_READY, arg=name, timeout=180_000, polling=250)
-            notebook.evaluate(JS_RUN_ALL)
-            notebook.wait_for_function("() => { const s = (" + JS_STATE + ")(); "
-                                       "return s.status === 'idle' && (s.errors.length || !s.unrun.length); }",
-                                       timeout=300_000, polling=500)
+            run_all(notebook, BrowserReport(name), timeout_s=300)
             assert notebook.evaluate(JS_STATE)["errors"] == []
             notebook.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
             notebook.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
