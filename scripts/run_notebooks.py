@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # The longest a wait for a kernel's reply goes without looking at the socket itself (seconds).
 REPLY_POLL_S = 1.0
 
+# Kernels started for one run before giving up, when each dies before its first reply. Runs started at once
+# can be handed the same port: jupyter_client picks a kernel's five ports by binding port 0 and closing the
+# socket, so another process's probe may get the same port before this kernel binds it, and that kernel exits
+# with "Address already in use" ("Kernel died before replying to kernel_info"; once in CI, 01 and 02 at once).
+# Two sets of five probes share a port in 0.15 % of tries on Linux; a new kernel gets new ports.
+KERNEL_STARTS = 3
+
 
 class SteadyNotebookClient(NotebookClient):
     r"""nbclient's ``NotebookClient`` that does not miss a reply sitting in its shell socket.
@@ -53,9 +60,22 @@ class SteadyNotebookClient(NotebookClient):
     # each a wait of the whole cell timeout before (on a very busy machine also a late wake-up, when the
     # process got no CPU right then: an upper bound).
     recovered = 0
+    # Kernels that died before their first reply and were replaced (see KERNEL_STARTS).
+    replaced = 0
 
     async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
+        for start in range(1, KERNEL_STARTS + 1):
+            try:
+                kc = await super().async_start_new_kernel_client()
+                break
+            except RuntimeError as error:  # nbclient has cleaned the dead kernel up and dropped its manager
+                if "died before replying" not in str(error) or start == KERNEL_STARTS:
+                    raise
+                self.replaced += 1
+                print(f"the kernel died before its first reply (its error is above); starting kernel {start + 1} "
+                      f"of at most {KERNEL_STARTS}", file=sys.stderr, flush=True)
+                self.create_kernel_manager()
+                await self.async_start_new_kernel()
         kc.shell_channel.get_msg = self._bounded_polls(kc.shell_channel.get_msg)
         return kc
 
@@ -106,6 +126,7 @@ class Execution:
     slowest_cell: int  # its index in nb.cells, and the seconds the client waited for it
     slowest_seconds: float
     recovered: int  # replies found only by a timed-out poll (SteadyNotebookClient)
+    replaced: int  # kernels that died before their first reply
 
 
 def execute(nb, folder: Path, timeout: int = 600) -> Execution:
@@ -119,7 +140,8 @@ def execute(nb, folder: Path, timeout: int = 600) -> Execution:
     start = time.perf_counter()
     client.execute()
     slowest = max(waited, key=waited.get, default=-1)
-    return Execution(time.perf_counter() - start, slowest, waited.get(slowest, 0.0), client.recovered)
+    return Execution(time.perf_counter() - start, slowest, waited.get(slowest, 0.0), client.recovered,
+                     client.replaced)
 
 
 def run(path: Path, timeout: int = 600) -> float:
@@ -127,7 +149,8 @@ def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     done = execute(nb, path.parent, timeout)
     print(f"{path.name}: slowest cell #{done.slowest_cell} {done.slowest_seconds:.1f} s; "
-          f"{done.recovered} replies found by a timed-out poll", file=sys.stderr, flush=True)
+          f"{done.recovered} replies found by a timed-out poll; {done.replaced} kernels replaced",
+          file=sys.stderr, flush=True)
     offline_outputs(nb)  # post-processing: stills for the sliders, no 0% progress bars, no widget state
     nbformat.write(nb, path)
     return done.seconds

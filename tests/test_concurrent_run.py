@@ -9,6 +9,9 @@ Two causes made a run hang or crawl on a shared CPU, and each has a test here th
 2. torch's second thread made training ~10x slower on a busy machine (``flowlib/_threads.py``): ``fit``
    must train on one thread.
 
+A third made a run fail: runs started at once can be handed the same port for their kernels, and one kernel
+then dies before its first reply (``KERNEL_STARTS`` in ``scripts/run_notebooks.py``): such a kernel is replaced.
+
 Then the two lightest real notebooks run at once through ``scripts/run_notebooks.py``. The cell timeouts
 are generous for the work (seconds per cell) and far below a stall (the default cell timeout, 600 s).
 Longer runs, with timings against solo runs: ``make stress`` (``scripts/stress_notebooks.py``).
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -65,8 +69,9 @@ def stalls(done: list[subprocess.CompletedProcess], paths: list[Path], longest: 
     found = []
     for d, path in zip(done, paths):
         slowest = re.search(r"slowest cell #(\d+) ([\d.]+) s", d.stderr)
-        if d.returncode or not slowest:
-            found.append(f"{path.name}: exit {d.returncode}\n{d.stderr[-1500:]}")
+        if d.returncode or not slowest:  # the error lines first: a dead kernel's own traceback comes early
+            errors = [line for line in d.stderr.splitlines() if re.search(r"\w(Error|Exception): ", line)]
+            found.append(f"{path.name}: exit {d.returncode}\n" + "\n".join(errors[:10]) + f"\n...\n{d.stderr[-1500:]}")
         elif float(slowest.group(2)) >= longest:
             found.append(f"{path.name}: the client waited {slowest.group(2)} s for cell #{slowest.group(1)}")
     return found
@@ -95,6 +100,36 @@ def test_fit_trains_on_one_thread():
         callback=lambda step, flow: threads_seen.append(torch.get_num_threads()))
     assert threads_seen == [1, 1, 1], f"fit trained with {threads_seen} torch threads; one keeps a busy machine fast"
     assert torch.get_num_threads() == before, "fit must give back the caller's thread count"
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_before_its_first_reply_is_replaced(tmp_path, monkeypatch):
+    """The first kernel is handed a port that another socket holds, as a second run's probe can be: it exits with
+    "Address already in use"; the run goes on in a new kernel instead of failing."""
+    from jupyter_client.provisioning.local_provisioner import LocalPortCache
+
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import run_notebooks
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    probe = LocalPortCache.find_available_port
+    handed = []
+
+    def taken_port_first(self, ip):
+        handed.append(ip)
+        return held.getsockname()[1] if len(handed) == 1 else probe(self, ip)
+
+    monkeypatch.setattr(LocalPortCache, "find_available_port", taken_port_first)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    try:
+        done = run_notebooks.execute(nb, tmp_path, timeout=60)
+    finally:
+        held.close()
+    assert done.replaced == 1, f"{done.replaced} kernels replaced; the first one had a taken port"
+    assert nb.cells[0].outputs[0]["text"] == "42\n"
+    assert len(handed) == 10, f"{len(handed)} ports handed out: five for each of the two kernels"
 
 
 @pytest.mark.slow
