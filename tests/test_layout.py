@@ -20,13 +20,13 @@ OWN_DEMO = {"01": "change_of_variables", "02": "jacobians", "03": "nice", "04": 
             "06": "iaf", "07": "distillation", "08": "playground"}
 
 
-def demo_modules_imported(tree: ast.AST, package: str | None) -> set[str]:
-    """The demo modules (by name, '' for flowlib.demos itself) that ``tree`` imports; ``package`` is
-    'flowlib.demos' for a module inside it (its relative imports resolve there), None for a notebook."""
+def demo_modules_imported(tree: ast.AST, inside_demos: bool) -> set[str]:
+    """The demo modules (by name, '' for flowlib.demos itself) that ``tree`` imports; ``inside_demos``: the
+    code is a module of flowlib.demos, whose relative imports (``from .maf import ...``) resolve there."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and package == "flowlib.demos":
+            if node.level == 1 and inside_demos:
                 name = node.module or ""
                 found |= {alias.name for alias in node.names} if not name else {name.split(".")[0]}
             elif node.level == 0 and node.module and node.module.startswith("flowlib.demos"):
@@ -51,7 +51,7 @@ def notebook_source(path: Path) -> str:
 def test_no_demo_module_imports_another():
     offenders = {}
     for path in sorted(DEMOS.glob("*.py")):
-        others = demo_modules_imported(ast.parse(path.read_text()), "flowlib.demos") - MACHINERY - {path.stem}
+        others = demo_modules_imported(ast.parse(path.read_text()), inside_demos=True) - MACHINERY - {path.stem}
         if others:
             offenders[path.name] = sorted(others)
     assert offenders == {}, (f"demo modules importing another notebook's demo module: {offenders}; "
@@ -63,7 +63,7 @@ def test_each_notebook_imports_only_its_own_demo_module():
     assert [path.name[:2] for path in notebooks] == sorted(OWN_DEMO), "a notebook without its demo module here"
     offenders = {}
     for path in notebooks:
-        imported = demo_modules_imported(ast.parse(notebook_source(path)), None) - MACHINERY
+        imported = demo_modules_imported(ast.parse(notebook_source(path)), inside_demos=False) - MACHINERY
         if imported != {OWN_DEMO[path.name[:2]]}:
             offenders[path.name] = sorted(imported)
     assert offenders == {}, f"notebooks and the demo modules they import (each should import only its own): {offenders}"
@@ -72,6 +72,6 @@ def test_each_notebook_imports_only_its_own_demo_module():
 def test_the_import_finder_sees_each_kind_of_import():
     """The checks above could pass by finding nothing: each spelling of an import is found."""
     tree = ast.parse("from . import Demo, nice\nfrom .maf import X\nfrom .view import View\n")
-    assert demo_modules_imported(tree, "flowlib.demos") == {"nice", "maf", "view"}
+    assert demo_modules_imported(tree, inside_demos=True) == {"nice", "maf", "view"}
     tree = ast.parse("import flowlib.demos.iaf\nfrom flowlib.demos.realnvp import A\nfrom flowlib.demos import jacobians\n")
-    assert demo_modules_imported(tree, None) == {"iaf", "realnvp", "jacobians"}
+    assert demo_modules_imported(tree, inside_demos=False) == {"iaf", "realnvp", "jacobians"}
