@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.lessons import mutants
+from tests.lessons.test_exercises import run_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -121,11 +122,7 @@ def test_every_exercise_cell_of_a_student_copy_says_not_solved(copies, name):
     for cell in cells:
         source = "".join(cell["source"])
         with mutants.global_state_kept():
-            ns = mutants.namespace()
-            tree = ast.parse(source)
-            last = tree.body.pop()
-            exec(compile(tree, "<exercise>", "exec"), ns)
-            result = eval(compile(ast.Expression(last.value), "<exercise>", "eval"), ns)
+            result = run_cell(source)
         assert str(result).startswith("Not solved yet"), f"{name} {cell['id']}: {result}"
         stored = ["".join(o["data"]["text/plain"]) for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
         assert stored and all(s.startswith("Not solved yet") for s in stored), f"{name} {cell['id']}: stored {stored}"
