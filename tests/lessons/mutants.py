@@ -55,6 +55,7 @@ import hashlib
 import json
 import linecache
 import math
+import os
 import re
 import signal
 import sys
@@ -69,8 +70,10 @@ NOTES = Path("/work/notes")
 SOLUTION_BLOCK = re.compile(r"<details><summary>Solution</summary>\s*```python\n(.*?)```\s*</details>", re.S)
 CHECK_CALL = re.compile(r"^check\.(\w+)\((.*)\)\s*$")
 TIMEOUT_S = 120          # one mutant: its probe and its checker (a checker should stop a runaway function long before)
-CI_SAMPLE = 30           # mutants per exercise in the CI sample (fewer for the slow checkers, see CI_SAMPLE_SLOW)
-CI_SAMPLE_SLOW = {"training_loop": 8, "alternating_stack": 8}
+# Mutants per exercise in the CI sample (fewer for the slow checkers): about 370 of the 1204 mutants of today's
+# solutions, every operator family of every exercise included. MUTANTS_CI_SAMPLE overrides (e.g. 1000: all of them).
+CI_SAMPLE = int(os.environ.get("MUTANTS_CI_SAMPLE", 20))
+CI_SAMPLE_SLOW = {"training_loop": min(CI_SAMPLE, 6), "alternating_stack": min(CI_SAMPLE, 8)}
 
 
 # --- the exercises ----------------------------------------------------------------------------------------
