@@ -721,11 +721,10 @@ def probe_distillation_loss(fns, k, rec, g):
 
 
 def probe_forward_kl(fns, k, rec, g):
+    """No gradients: notebook 07 calls it "a measure to pay for once, not a training loss"."""
     student, teacher = _teacher_student(k, g)
     torch.manual_seed(300 + k)
-    out = fns[0](student, teacher, [16, 5, 9, 2][k])
-    rec.out("KL", out)
-    rec.grads("d/dθ student", out, _params(student), g)
+    rec.out("KL", fns[0](student, teacher, [16, 5, 9, 2][k]))
 
 
 def probe_kl_estimate(fns, k, rec, g):

@@ -100,8 +100,9 @@ WRONG_KINDS = {
                   "    x, log_q = q.sample_with_log_prob(n)\n    raise KeyboardInterrupt\n")),
     ],
     "forward_kl": [
-        ("gradient cut: the student's log-density detached", ('NO_GRADIENT',), _FORWARD_KL.format(
-            samples="teacher.sample(n)", difference="teacher.log_prob(x) - student.log_prob(x).detach()")),
+        ("global state: set_grad_enabled(False) to save work, left off", ('GLOBAL_STATE',), _FORWARD_KL.format(
+            samples="teacher.sample(n)", difference="teacher.log_prob(x) - student.log_prob(x)")
+         .replace("    x = teacher.sample(n)\n", "    torch.set_grad_enabled(False)\n    x = teacher.sample(n)\n")),
         ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'), _FORWARD_KL.format(
             samples="teacher.sample(300)", difference="teacher.log_prob(x) - student.log_prob(x)")),
     ],
