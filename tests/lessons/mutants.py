@@ -734,6 +734,16 @@ def probe_kl_estimate(fns, k, rec, g):
         rec.out("(kl, se)", fns[0](q, p, [16, 5, 9, 3][k]))
 
 
+def probe_entropy_estimate(fns, k, rec, g):
+    """Notebook 08's task: ``entropy_estimate(sample, log_prob, n) -> (h, se)``, on a Gaussian of random scale."""
+    dim, scale = DIMS[k], 0.5 + torch.rand(1, generator=g, dtype=torch.float64)
+    shift = _randn(g, dim)
+    torch.manual_seed(600 + k)
+    sample = lambda n: shift + scale * torch.randn(n, dim, dtype=torch.float64)  # noqa: E731
+    log_prob = lambda x: (-0.5 * ((x - shift) / scale) ** 2 - torch.log(scale) - 0.5 * math.log(2 * math.pi)).sum(-1)  # noqa: E731
+    rec.out("(h, se)", fns[0](sample, log_prob, [16, 5, 9, 3][k]))
+
+
 def probe_training_loop(fns, k, rec, g):
     from flowlib import AffineCoupling, Flow, StandardNormal
     dim = [2, 3, 2, 4][k]
