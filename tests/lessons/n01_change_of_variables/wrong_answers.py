@@ -98,7 +98,9 @@ WRONG = {
 # was and return within the time budget; ``mistakes`` names the constants (of ``flowlib.lessons.grading`` or of
 # the lesson's ``check`` module) of which the checker's ``Result.mistake`` must be one (None: any ✗ with a
 # sentence). Several are allowed where the same bug shows as one or another (a hard-coded d raises in m at one
-# split, gives wrong values at another). ``tests/lessons/test_answers.py`` runs them.
+# split, gives wrong values at another; a cut gradient is NO_GRADIENT where nothing reaches one of the arguments'
+# parameters, GRADIENT where a part still does: the checkers name it per argument, so a partial cut may be either).
+# ``tests/lessons/test_answers.py`` runs them.
 
 WRONG_KINDS = {
     "sample_exponential": [

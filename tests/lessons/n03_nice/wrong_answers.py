@@ -102,16 +102,16 @@ WRONG_KINDS = {
         ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _add(forward="torch.cat([z1, z2 + m(z1)], 1), z.new_zeros(5)",
                                                              inverse="torch.cat([x1, x2 - m(x1)], 1), x.new_zeros(5)")),
-        ("gradient cut: m(z1).detach()", ('GRADIENT',),
+        ("gradient cut: m(z1).detach()", ('GRADIENT', 'NO_GRADIENT'),
          _add(forward="torch.cat([z1, z2 + m(z1).detach()], 1), z.new_zeros(len(z))")),
         ("input mutated in place", ('INPUT_CHANGED',), _add(forward="torch.cat([z1, z2.add_(m(z1))], 1), z.new_zeros(len(z))")),
         ("input mutated in place (inverse)", ('INPUT_CHANGED',),
          _add(inverse="torch.cat([x1, x2.sub_(m(x1))], 1), x.new_zeros(len(x))")),
     ],
     "scaling": [
-        ("gradient cut: through NumPy", ('GRADIENT',), "import numpy as np\n" + _scale(
+        ("gradient cut: through NumPy", ('GRADIENT', 'NO_GRADIENT'), "import numpy as np\n" + _scale(
             forward="z * torch.as_tensor(np.exp(s.detach().numpy())), s.sum().expand(len(z))")),
-        ("gradient cut: the log-det detached", ('GRADIENT',),
+        ("gradient cut: the log-det detached", ('GRADIENT', 'NO_GRADIENT'),
          _scale(forward="z * torch.exp(s), s.sum().detach().expand(len(z))")),
         ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _scale(forward="z * torch.exp(s), s.sum().expand(5)",

@@ -109,9 +109,9 @@ WRONG_KINDS = {
     "maf_inverse": [
         ("input mutated in place", ('INPUT_CHANGED',),
          _MAF_INVERSE.format(z="x.sub_(mu).mul_(torch.exp(-alpha))", log_det="-alpha.sum(-1)")),
-        ("gradient cut: α detached", ('GRADIENT',),
+        ("gradient cut: α detached", ('GRADIENT', 'NO_GRADIENT'),
          _MAF_INVERSE.format(z="(x - mu) * torch.exp(-alpha)", log_det="-alpha.detach().sum(-1)")),
-        ("gradient cut: through NumPy", ('GRADIENT',), "import numpy as np\n" + _MAF_INVERSE.format(
+        ("gradient cut: through NumPy", ('GRADIENT', 'NO_GRADIENT'), "import numpy as np\n" + _MAF_INVERSE.format(
             z="torch.as_tensor(((x - mu) * torch.exp(-alpha)).detach().numpy())", log_det="-alpha.sum(-1)")),
         ("global state: set_num_threads", ('GLOBAL_STATE',),
          _MAF_INVERSE.format(z="(x - mu) * torch.exp(-alpha)", log_det="-alpha.sum(-1)")

@@ -95,9 +95,9 @@ check.sample_with_log_prob(sample_and_log_q)"""
 
 WRONG_KINDS = {
     "iaf_forward": [
-        ("gradient cut: through NumPy", ('GRADIENT',), "import numpy as np\n" + _IAF_FORWARD.format(
+        ("gradient cut: through NumPy", ('GRADIENT', 'NO_GRADIENT'), "import numpy as np\n" + _IAF_FORWARD.format(
             x="z * torch.as_tensor(np.exp(alpha.detach().numpy())) + mu", log_det="alpha.sum(-1)")),
-        ("gradient cut: μ detached", ('GRADIENT',),
+        ("gradient cut: μ detached", ('GRADIENT', 'NO_GRADIENT'),
          _IAF_FORWARD.format(x="z * torch.exp(alpha) + mu.detach()", log_det="alpha.sum(-1)")),
         ("input mutated in place", ('INPUT_CHANGED',),
          _IAF_FORWARD.format(x="z.mul_(torch.exp(alpha)).add_(mu)", log_det="alpha.sum(-1)")),
@@ -115,7 +115,7 @@ WRONG_KINDS = {
     "sample_with_log_prob": [
         ("argument ignored: n hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _SAMPLE.format(n="500", log_q="flow.base.log_prob(z) - log_det")),
-        ("gradient cut: the log-det detached", ('GRADIENT',),
+        ("gradient cut: the log-det detached", ('GRADIENT', 'NO_GRADIENT'),
          _SAMPLE.format(n="n", log_q="flow.base.log_prob(z) - log_det.detach()")),
         ("gradient cut: sampled under torch.no_grad()", ('NO_GRADIENT',),
          _SAMPLE.format(n="n", log_q="flow.base.log_prob(z) - log_det")

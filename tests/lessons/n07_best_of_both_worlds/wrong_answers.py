@@ -76,9 +76,9 @@ check.distillation_loss(my_distillation_loss)"""
 
 WRONG_KINDS = {
     "distillation_loss": [
-        ("gradient cut: the teacher's input detached", ('GRADIENT',),
+        ("gradient cut: the teacher's input detached", ('GRADIENT', 'NO_GRADIENT'),
          _DISTIL.format(result="(log_q - teacher.log_prob(x.detach())).mean()")),
-        ("gradient cut: the student's log-density detached", ('GRADIENT',),
+        ("gradient cut: the student's log-density detached", ('GRADIENT', 'NO_GRADIENT'),
          _DISTIL.format(result="(log_q.detach() - teacher.log_prob(x)).mean()")),
         ("gradient cut: under torch.no_grad()", ('NO_GRADIENT',), _DISTIL.format(result="(log_q - teacher.log_prob(x)).mean()")
          .replace("    z = student.base.sample(n)\n    x, log_det = student(z)\n",
