@@ -60,7 +60,7 @@ from .snapshots import Snapshot, Snapshots
 from .squeeze import Squeeze
 from .standardize import FixedAffine, standardized
 from .timing import direction_times, interleaved_seconds
-from .train import fit, fit_reverse_kl
+from .train import Trainer, TrainingStopped, fit, fit_reverse_kl, learning_rate_text
 
 __version__ = "0.1.0"
 
@@ -70,7 +70,8 @@ __all__ = [
     "ConvAffineCoupling", "Squeeze", "FactorOut", "checkerboard_mask", "channel_mask",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "make_multiscale_realnvp", "count_parameters", "standardized",
-    "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
+    "fit", "fit_reverse_kl", "Trainer", "TrainingStopped", "learning_rate_text",
+    "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
     "randomize", "record_made_passes", "network_passes", "interleaved_seconds", "direction_times",
     "shoelace_area", "square_boundary", "image_area",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
