@@ -15,14 +15,13 @@ front end (``views.Playground`` beside it) can interleave training with redraws 
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, replace
 
 import torch
 
-from ..._threads import one_thread
-from ...datasets import TARGETS, TOYS, target_log_prob, toy_data, toy_entropy
+from ... import one_thread
+from ...datasets import TARGETS, TOYS, target_log_normalizer, target_log_prob, toy_data, toy_entropy
 from ...models import make_iaf, make_maf, make_nice, make_realnvp
 from ...train import Trainer, TrainingStopped, learning_rate_text
 
@@ -100,17 +99,6 @@ class Settings:
         return self.model == "IAF"
 
 
-@functools.cache  # a second or so on a loaded machine: once per target
-def _log_normalizer(name: str, h: float = 0.04) -> float:
-    r"""log Z = log ∫ p̃ of a target, by the midpoint rule on [-8, 8] x [-8, 24], which holds all its
-    mass (the banana's arms reach x₂ = x₁²/2 - 1.5 ≈ 16 at 4 standard deviations). A 2-D integral, so
-    quadrature is exact to many digits and the loss's floor -log Z is drawn as known."""
-    xs = torch.arange(-8 + h / 2, 8, h, dtype=torch.float64)
-    ys = torch.arange(-8 + h / 2, 24, h, dtype=torch.float64)
-    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
-    values = target_log_prob(name, torch.stack([gx.reshape(-1), gy.reshape(-1)], 1))
-    return float(torch.logsumexp(values, 0) + 2 * math.log(h))
-
 
 class Session:
     r"""One model trained on one dataset (or target), a few steps at a time.
@@ -130,7 +118,7 @@ class Session:
         torch.manual_seed(s.seed)
         self.flow = MODELS[s.model](2, layers=s.layers, hidden=(s.hidden, s.hidden))
         if s.reverse_kl:
-            self.data, self.floor = None, -_log_normalizer(s.data)
+            self.data, self.floor = None, -target_log_normalizer(s.data)
         else:
             self.data = word_data(s.word, N_DATA, s.seed) if s.data == WORD else toy_data(s.data, N_DATA, s.seed)
             self.floor = toy_entropy(s.data) if s.data in ("ring", "checkerboard", "banana") else None
