@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import trange
 
 from ._threads import one_thread
-from ._validate import FlowlibError, check_int, check_module, check_number, check_points
+from ._validate import FlowlibError, check_int, check_module, check_number, check_points, points_checked
 
 __all__ = ["fit", "fit_reverse_kl", "Trainer", "TrainingStopped", "learning_rate_text"]
 
@@ -60,7 +60,8 @@ def fit(flow, data: torch.Tensor, steps: int = 1000, batch_size: int = 256, lr: 
 
     def loss_fn():
         batch = data[torch.randint(n, (min(batch_size, n),), device=data.device)]
-        return -flow.log_prob(batch).mean()
+        with points_checked():  # rows of data, checked above: not again at every step
+            return -flow.log_prob(batch).mean()
 
     return _optimize(flow, loss_fn, steps, lr, callback, progress, "fit")
 

@@ -597,3 +597,25 @@ def test_numpy_integers_are_ints():
 
 def test_the_error_class_is_a_value_error_and_a_type_error():
     assert issubclass(FlowlibError, ValueError) and issubclass(FlowlibError, TypeError)
+
+
+def test_a_flow_checks_its_points_once_and_a_layer_called_directly_still_checks(monkeypatch):
+    """Checks belong at the door: Flow.log_prob, sample and fit check their points once (one walk of the
+    module tree for the dtype and device), not again in each of a five-layer MAF's layers and MADEs; a
+    layer called on its own still refuses bad points."""
+    import flowlib._validate as validate
+
+    walks = []
+    original = validate.reference_tensor
+    monkeypatch.setattr(validate, "reference_tensor", lambda module: walks.append(type(module).__name__) or original(module))
+    flow = make_maf(3, layers=5, hidden=(8,))
+    flow.log_prob(torch.randn(4, 3))
+    flow.sample(4)
+    assert walks == ["Flow"]  # log_prob's entry; sample draws its own z, nothing to check
+    with pytest.raises(FlowlibError, match=r"MAF.inverse: expected x of shape \(B, 3\)"):
+        flow.layers[0].inverse(torch.randn(4, 2))
+    with pytest.raises(FlowlibError, match=r"expected x of dtype torch.float32"):
+        flow.layers[0].inverse(torch.randn(4, 3, dtype=torch.float64))
+    walks.clear()
+    fit(flow, torch.randn(64, 3), steps=3, batch_size=16, progress=False)
+    assert walks == ["Flow"]  # fit's entry checks the data once; its steps do not check again
