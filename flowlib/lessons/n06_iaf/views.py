@@ -16,7 +16,7 @@ import torch
 from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
@@ -69,7 +69,7 @@ class ReverseKLView(View):
         self.ax.apply_aspect()  # the box of an equal-aspect axes follows its limits: place the samples in this one
         self.restage(target)
         snapshots = self.fits[target]
-        step, samples = snapshots[int(min(max(index, 0), len(snapshots) - 1))]
+        step, samples = snapshots[clamped_index(index, len(snapshots))]
         self.samples.set_offsets(samples)
         self.title.set_text(f"IAF samples on '{target}' after {step} steps")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from ... import one_thread
+from ... import check_int, one_thread
 from ...datasets import TARGETS, TOYS, target_log_normalizer, target_log_prob, toy_data, toy_entropy
 from ...models import make_iaf, make_maf, make_nice, make_realnvp
 from ...train import Trainer, TrainingStopped, learning_rate_text
@@ -86,9 +86,7 @@ class Settings:
         if self.data == WORD and not (isinstance(self.word, str) and self.word.strip()):
             raise ValueError(f"Settings: data 'word' needs a non-empty word such as 'flow', got {self.word!r}")
         for name, least in (("layers", 1), ("hidden", 2), ("batch_size", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"Settings: {name} must be an int >= {least}, got {value!r}")
+            check_int(getattr(self, name), "Settings", name, least=least)
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"Settings: lr must be a positive number such as 3e-3, got {self.lr!r}")
         return self

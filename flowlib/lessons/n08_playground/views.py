@@ -25,7 +25,7 @@ import torch
 
 from ... import one_thread
 from ...datasets import TARGETS, TOYS, target_log_prob
-from ..view import View
+from ..view import View, clamped_index
 from .session import BOUNDS, MODELS, WORD, Session, Settings
 
 __all__ = ["PlaygroundView", "Playground"]
@@ -115,7 +115,7 @@ class PlaygroundView(View):
         self.density.set_data(density)
         self.density.set_clim(0, max(float(density.max()), 1e-12))
         steps = flow.forward_steps(self.z)
-        k = len(steps) - 1 if layer is None else max(0, min(layer, len(steps) - 1))
+        k = len(steps) - 1 if layer is None else clamped_index(layer, len(steps))
         self.layer_points.set_offsets(np.nan_to_num(steps[k].numpy(), nan=99.0))
         self.layer_title.set_text(f"after layer {k} of {len(steps) - 1}" if k else "z ~ N(0, I): layer 0")
         self._loss_panel(session.losses, session.floor)
