@@ -1,4 +1,6 @@
 # Every target installs what it needs first (idempotent): a fresh clone needs only `make lab` or `make test`.
+# `make` alone (or `make help`) lists the targets with what each does: the `## ` comment on its line.
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -74,8 +76,11 @@ figures: setup  ## regenerate the README's figures in docs/ (trains a small flow
 mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread: 5 + 9 + 15 min measured on a 2-core machine shared by 8 jobs)
 	$(BIN)/python scripts/train_mnist.py
 
-lint: setup
+lint: setup  ## ruff over the repository, notebooks included
 	$(BIN)/ruff check .
+
+student-notebooks: setup  ## copies of the notebooks without the exercises' solutions, in student-notebooks/ (git-ignored)
+	$(BIN)/python scripts/strip_solutions.py
 
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
@@ -88,3 +93,8 @@ bench: setup $(BENCH_STAMP)  ## flowlib vs zuko and nflows: speed table, then qu
 
 bench-notebooks: setup  ## each notebook's full run time, measured on copies (benchmarks/notebook_times.py)
 	$(BIN)/python benchmarks/notebook_times.py
+
+help:  ## list the targets and what each does
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/\1\t\2/' | awk -F'\t' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+.PHONY: help setup setup-ipyw7 lab playground test test-ipyw7 test-fast notebooks stress links figures mnist-weights lint student-notebooks bench bench-notebooks
