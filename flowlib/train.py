@@ -106,7 +106,7 @@ def _check_budget(steps, batch_size, lr, callback, who: str):
 
 
 # Divergence: the loss climbed this many times (1 + |first loss|) above its lowest value. Healthy runs
-# wander by a fraction of their first loss; RealNVP on the ring at lr=1 jumps from 5 to 7.5e6.
+# wander by a fraction of their first loss; RealNVP on the eight Gaussians at lr=1 jumps from 5 to 7.5e6.
 DIVERGED = 100
 
 

@@ -20,7 +20,7 @@ def checked_target(name: str, who: str) -> str:
 
 # Boxes for the quadrature in log_normalizer, far wider than TARGET_BOUNDS: the banana's arms rise
 # as x₁²/2, so its box reaches high in x₂.
-_QUADRATURE_BOX = {"ring": (-6.0, 6.0, -6.0, 6.0), "banana": (-10.0, 10.0, -6.0, 54.0), "wavy": (-8.0, 8.0, -5.0, 5.0)}
+_QUADRATURE_BOX = {"two_arcs": (-6.0, 6.0, -6.0, 6.0), "banana": (-10.0, 10.0, -6.0, 54.0), "wavy": (-8.0, 8.0, -5.0, 5.0)}
 
 
 def log_normalizer(name: str, n: int = 1201) -> float:

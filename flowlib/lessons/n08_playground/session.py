@@ -134,7 +134,7 @@ class Session:
             self.data, self.floor = None, -_log_normalizer(s.data)
         else:
             self.data = word_data(s.word, N_DATA, s.seed) if s.data == WORD else toy_data(s.data, N_DATA, s.seed)
-            self.floor = toy_entropy(s.data) if s.data in ("ring", "checkerboard", "banana") else None
+            self.floor = toy_entropy(s.data) if s.data in ("eight_gaussians", "checkerboard", "banana") else None
         self.params = [p for p in self.flow.parameters() if p.requires_grad]
         self.optimizer = _adam(self.params, s.lr)
         self._last_good = [p.detach().clone() for p in self.params]  # of the last step with a finite loss

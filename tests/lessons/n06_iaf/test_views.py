@@ -35,7 +35,7 @@ def test_log_normalizer_rejects_bad_input():
     with pytest.raises(ValueError, match="expected one of"):
         log_normalizer("moons")
     with pytest.raises(ValueError, match="n must be"):
-        log_normalizer("ring", n=1)
+        log_normalizer("two_arcs", n=1)
 
 
 def test_target_bounds_hold_nearly_all_the_mass():
