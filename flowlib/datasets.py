@@ -113,7 +113,8 @@ def toy_entropy(name: str, n: int = 200_000, seed: int = 12345) -> float:
     if name == "banana":
         return math.log(2 * math.pi * math.e * _BANANA_STD1 * _BANANA_STD2)
     if name != "eight_gaussians":
-        raise FlowlibError(f"toy_entropy: the entropy is known for 'eight_gaussians', 'checkerboard' and 'banana' only, got {name!r}")
+        raise FlowlibError("toy_entropy: the entropy is known for 'eight_gaussians', 'checkerboard' and 'banana' only, "
+                           f"got {name!r}")
     n = _check_count(n, 1, "toy_entropy", "n")
     x = toy_data(name, n, check_seed(seed, "toy_entropy")).double()
     return float(-toy_log_prob(name, x).mean())

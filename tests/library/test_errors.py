@@ -120,7 +120,8 @@ def test_flows_made_and_densities_reject_bad_points(case):
 
 @pytest.mark.parametrize("who", ("toy_log_prob", "target_log_prob"))
 def test_densities_of_the_toys_reject_bad_points(who):
-    fn = {"toy_log_prob": lambda x: toy_log_prob("eight_gaussians", x), "target_log_prob": lambda x: target_log_prob("banana", x)}[who]
+    fn = {"toy_log_prob": lambda x: toy_log_prob("eight_gaussians", x),
+          "target_log_prob": lambda x: target_log_prob("banana", x)}[who]
     with pytest.raises(ValueError, match=rf"{who}: expected x of shape \(B, 2\), got last dimension 3"):
         fn(torch.zeros(4, 3))
     with pytest.raises(ValueError, match=rf"{who}: expected x of shape \(B, 2\) \(a 2-D batch\), got shape \(2,\)"):
@@ -290,13 +291,15 @@ def test_fit_reverse_kl_stops_on_a_nan_target():
 
 
 def test_dataset_arguments():
-    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'eight_gaussians', 'checkerboard'"):
+    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of "
+                                         r"\('moons', 'eight_gaussians', 'checkerboard'"):
         toy_data("spiral", 10)
     with pytest.raises(ValueError, match=r"toy_data: n must be an int >= 0, got -5"):
         toy_data("eight_gaussians", -5)
     with pytest.raises(ValueError, match=r"toy_log_prob: the log-density of 'moons' is not known in closed form"):
         toy_log_prob("moons", torch.zeros(3, 2))
-    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'eight_gaussians'.*'checkerboard'.* only, got 'moons'"):
+    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'eight_gaussians'.*'checkerboard'.* only, "
+                                         r"got 'moons'"):
         toy_entropy("moons")
     with pytest.raises(ValueError, match=r"target_log_prob: unknown target 'donut'; expected one of"):
         target_log_prob("donut", torch.zeros(3, 2))
@@ -551,8 +554,8 @@ def test_flow_refuses_what_is_not_a_flow_layer():
     (lambda: make_iaf(2, layers=0), r"make_iaf: layers must be an int >= 1 such as 4, got 0"),
     (lambda: Permutation(3, perm=[0.5, 1.5, 2.0]), r"Permutation: perm must be a sequence of int indices holding each of "
                                                     r"0..2 once, such as \[2, 1, 0\], got \[0.5, 1.5, 2.0\]"),
-    (lambda: toy_data("eight_gaussians", 5, seed=None), r"toy_data: seed must be an int such as 0 \(a fixed seed makes the result "
-                                             r"repeatable\), got None"),
+    (lambda: toy_data("eight_gaussians", 5, seed=None),
+     r"toy_data: seed must be an int such as 0 \(a fixed seed makes the result repeatable\), got None"),
     (lambda: digits_data(seed=None), r"digits_data: seed must be an int such as 0"),
     (lambda: toy_entropy("eight_gaussians", n=0), r"toy_entropy: n must be an int >= 1, got 0"),
     (lambda: check_layer(Scaling(2), batch=0), r"check_layer: batch must be an int >= 1 such as 5, got 0"),

@@ -54,7 +54,8 @@ def test_fit_is_reproducible_with_a_seed():
 def test_fit_calls_back_after_every_step():
     flow = small_flow()
     calls = []
-    fit(flow, toy_data("eight_gaussians", 500), steps=12, batch_size=32, callback=lambda step, f: calls.append((step, f)), progress=False)
+    fit(flow, toy_data("eight_gaussians", 500), steps=12, batch_size=32, callback=lambda step, f: calls.append((step, f)),
+        progress=False)
     assert [step for step, _ in calls] == list(range(12))
     assert all(f is flow for _, f in calls)
 
