@@ -206,8 +206,8 @@ def config(title: str) -> dict:
         "repository": {"url": repository_url(), "branch": BRANCH, "path_to_book": ""},
         "launch_buttons": {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com",
                            "notebook_interface": "jupyterlab"},
-        "html": {"favicon": "favicon.svg", "use_repository_button": True, "use_issues_button": False, "use_edit_page_button": False,
-                 "home_page_in_navbar": True, "extra_footer": ""},
+        "html": {"favicon": "favicon.svg", "use_repository_button": True, "use_issues_button": False,
+                 "use_edit_page_button": False, "home_page_in_navbar": True, "extra_footer": ""},
         "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "html_image"]},
         "sphinx": {
             "extra_extensions": ["sphinx-mathjax-offline"],

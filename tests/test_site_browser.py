@@ -215,11 +215,16 @@ def test_navigation_follows_the_slides(visits, base_url: str):
 
 
 def test_solutions_stay_folded(visits):
-    for name, found in visits.items():
-        if name.startswith("notebooks/0") and "08_" not in name and "04b_" not in name:
-            solutions = [s for s in found["solutions"] if (s["summary"] or "").strip() == "Solution"]
-            assert len(solutions) >= 3, name
-            assert not any(s["open"] for s in found["solutions"]), name
+    """Every folded solution or hint of a notebook (a ``<details>`` block) is folded on its page too."""
+    import nbformat
+
+    for path in build_site.notebook_paths():
+        folded = sum(cell.source.count("<details>") for cell in nbformat.read(path, as_version=4).cells
+                     if cell.cell_type == "markdown")
+        found = visits[f"notebooks/{path.stem}.html"]["solutions"]
+        assert len(found) == folded, path.name
+        assert not any(s["open"] for s in found), path.name
+    assert sum(s["summary"].strip() == "Solution" for found in visits.values() for s in found["solutions"]) >= 20
 
 
 def test_the_playground_page_says_it_needs_a_kernel(visits):
