@@ -65,6 +65,57 @@ FAVICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
 """
 
 
+# A formula wider than a phone's screen scrolls sideways by itself (MathJax 3 does not break lines): without
+# this, the page cut it off at the screen's edge. Folded solutions' "Solution" stands out as a link would.
+SITE_CSS = """/* scripts/build_site.py */
+mjx-container[jax="CHTML"] { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+mjx-container[jax="CHTML"]:not([display="true"]) { display: inline-block; vertical-align: middle; }
+mjx-container[jax="CHTML"][display="true"] { padding: 2px 0; }
+/* a folded solution or hint looks like something to click */
+main details > summary { cursor: pointer; font-weight: 600; color: var(--pst-color-primary); margin: 0.5em 0; }
+"""
+
+# Sphinx's search results quote the pages' text, where a formula is still TeX: \( ... \). Typeset them with
+# the site's own MathJax (the search page has no formula of its own, so it does not load MathJax otherwise).
+SEARCH_MATH_JS = r"""// scripts/build_site.py: typeset the formulas quoted in search results
+(() => {
+  const typeset = (results) => {
+    results.querySelectorAll("p.context:not(.mathjax_process)").forEach(p => {
+      p.classList.add("mathjax_process");
+      const last = p.lastChild;  // a quote cut inside a formula: end it before the formula
+      if (last && last.nodeType === Node.TEXT_NODE) {
+        const open = Math.max(last.data.lastIndexOf("\\("), last.data.lastIndexOf("\\["));
+        const closed = Math.max(last.data.lastIndexOf("\\)"), last.data.lastIndexOf("\\]"));
+        if (open > closed) last.data = last.data.slice(0, open) + "...";
+      }
+    });
+    if (window.MathJax && MathJax.typesetPromise) {
+      MathJax.typesetPromise([results]).catch(() => {});
+    } else if (!document.getElementById("search-mathjax")) {
+      window.MathJax = {options: {processHtmlClass: "mathjax_process", ignoreHtmlClass: "document"},
+                        startup: {typeset: false}};
+      const script = document.createElement("script");
+      script.id = "search-mathjax";
+      script.src = (document.documentElement.dataset.content_root || "") + "_static/mathjax/tex-chtml.js";
+      script.onload = () => MathJax.startup.promise.then(() => typeset(results));
+      document.head.appendChild(script);
+    }
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    const results = document.getElementById("search-results");
+    if (!results) return;
+    let timer = null;
+    new MutationObserver(records => {
+      if (records.some(r => [...r.addedNodes].some(n => n.nodeName === "LI" || n.nodeName === "P"))) {
+        clearTimeout(timer);
+        timer = setTimeout(() => typeset(results), 200);
+      }
+    }).observe(results, {childList: true, subtree: true});
+  });
+})();
+"""
+
+
 def notebook_paths() -> list[Path]:
     """The course notebooks in the slides' order: ``notebooks/NN*.ipynb`` sorted by name (04 before 04b)."""
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
@@ -102,6 +153,7 @@ def landing_page(readme: str) -> str:
     course_map = readme_section(readme, "Course map")
     course_map = course_map.split("<!-- END course map -->")[0] + "<!-- END course map -->\n"
     page = intro.rstrip() + "\n\n" + how_to_read() + "\n\n" + course_map
+    page = page.replace("with the badges in its first row", "with the Binder and Colab links in its first row")
     page = link_sections(page)
     page = BINDER_BADGE.sub(r"[Binder](\1)", page)
     page = COLAB_BADGE.sub(r"[Colab](\1)", page)
@@ -216,6 +268,9 @@ def config(title: str) -> dict:
                 # the search field once, in the sidebar (PyData's default would add a second one in a header bar)
                 "html_theme_options": {"navbar_persistent": [], "show_navbar_depth": 1, "show_toc_level": 2},
                 "html_context": {"default_mode": "light"},  # the figures are black on white
+                "html_static_path": ["_static"],
+                "html_css_files": ["site.css"],
+                "html_js_files": ["search-math.js"],
 
                 "mathjax_path": "mathjax/tex-chtml.js",  # copied into _static by sphinx-mathjax-offline: no CDN
                 "nb_ipywidgets_js": {},  # no widget JavaScript from a CDN: the widgets are stills
@@ -256,7 +311,9 @@ def stage() -> dict[str, dict]:
         expected.add(relative)
         pages.append(relative.removesuffix(".ipynb"))
     write(SRC / "favicon.svg", FAVICON)
-    expected.add("favicon.svg")
+    write(SRC / "_static" / "site.css", SITE_CSS)
+    write(SRC / "_static" / "search-math.js", SEARCH_MATH_JS)
+    expected |= {"favicon.svg", "_static/site.css", "_static/search-math.js"}
     write(SRC / "_config.yml", yaml.safe_dump(config(TITLE), sort_keys=False, allow_unicode=True))
     write(SRC / "_toc.yml", yaml.safe_dump(toc(pages), sort_keys=False, allow_unicode=True))
     for stale in [p for p in SRC.rglob("*") if p.is_file() and p.relative_to(SRC).as_posix() not in expected]:

@@ -111,7 +111,7 @@ def browser():
 
 
 def open_page(browser, url: str, viewport: dict | None = None, screenshot: Path | None = None,
-              wait_for: str | None = None) -> dict:
+              wait_for: str | None = None, scroll_to: str | None = None) -> dict:
     """Open ``url`` in a fresh context (offline: other hosts refused); what ``CHECK_PAGE`` found, the
     console errors, the refused requests and the bytes loaded."""
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
@@ -136,6 +136,8 @@ def open_page(browser, url: str, viewport: dict | None = None, screenshot: Path 
         page.wait_for_load_state("networkidle")
         if wait_for is not None:
             page.wait_for_selector(wait_for, timeout=30_000)
+        if scroll_to is not None:
+            page.get_by_text(scroll_to).first.scroll_into_view_if_needed()
         if screenshot is not None:
             page.screenshot(path=str(screenshot))
         sizes = {r.url: len(r.body()) for r in responses if r.ok}
@@ -242,6 +244,8 @@ def test_search_finds_jacobian(site: Path, base_url: str, browser):
         page.goto(base_url + "search.html?q=Jacobian")
         page.wait_for_selector("#search-results ul.search li", timeout=30_000)
         results = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
+        # the formulas the results quote are typeset too (the site's MathJax, loaded by search-math.js)
+        page.wait_for_selector("#search-results p.context mjx-container", timeout=30_000)
     finally:
         context.close()
     assert base_url + "notebooks/02_jacobians.html" in {r.split("#")[0] for r in results}
@@ -259,7 +263,8 @@ def test_report_page_weights(visits, capsys):
 
 
 def test_screenshots(site: Path, base_url: str, browser):
-    """With ``SITE_SCREENSHOTS=DIR``: the landing page, notebook 01 at a phone's width, and a search."""
+    """With ``SITE_SCREENSHOTS=DIR``: the landing page, notebook 01 at a phone's width (its top, and its
+    first slider's still), and a search."""
     folder = os.environ.get("SITE_SCREENSHOTS")
     if not folder:
         pytest.skip("set SITE_SCREENSHOTS=DIR to save screenshots")
@@ -267,5 +272,7 @@ def test_screenshots(site: Path, base_url: str, browser):
     open_page(browser, base_url + "index.html", screenshot=Path(folder) / "landing.png")
     open_page(browser, base_url + "notebooks/01_change_of_variables.html", viewport=PHONE,
               screenshot=Path(folder) / "notebook_phone.png")
+    open_page(browser, base_url + "notebooks/01_change_of_variables.html", viewport=PHONE,
+              screenshot=Path(folder) / "notebook_phone_still.png", scroll_to="A still at")
     open_page(browser, base_url + "search.html?q=Jacobian", screenshot=Path(folder) / "search.png",
               wait_for="#search-results ul.search li")
