@@ -327,8 +327,8 @@ def build(clean: bool = False, quiet: bool = False) -> float:
     if clean:
         shutil.rmtree(SITE, ignore_errors=True)
     report = stage()
-    bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "jupyter-book"), "config", "sphinx", str(SRC)], check=True, capture_output=True)
+    jupyter_book = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]  # this Python's
+    subprocess.run([*jupyter_book, "config", "sphinx", str(SRC)], check=True, capture_output=True)
     conf = (SRC / "conf.py").read_text(encoding="utf-8")
     (SRC / "conf.py").write_text(conf + CONF_AFTER, encoding="utf-8")
     command = [sys.executable, "-m", "sphinx", "-b", "html", "--keep-going", "-q", "-d", str(SITE / "doctrees"),

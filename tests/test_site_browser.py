@@ -38,7 +38,6 @@ ROOT = next(parent for parent in Path(__file__).resolve().parents if (parent / "
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 from colab_cell import repository_slug  # noqa: E402
-from sync_links import course_map_sections  # noqa: E402
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
@@ -205,15 +204,15 @@ def test_navigation_follows_the_slides(visits, base_url: str):
     nav = visits["index.html"]["nav"]
     assert [href.removeprefix(base_url).removesuffix("#") for href, _ in nav] == pages()
     assert all(title.startswith(Path(page).stem[:2]) for (_, title), page in zip(nav[1:], pages()[1:]))
-    # each slide section of the course map is a section of its page, listed in that page's table of contents
-    sections = course_map_sections((ROOT / "README.md").read_text(encoding="utf-8"))
-    landing = {link.removeprefix(base_url) for link in visits["index.html"]["links"] if "#" in link}
-    assert len(sections) >= 14
-    for notebook, heading in sections:
-        page = f"notebooks/{Path(notebook).stem}.html"
-        anchors = {link.split("#", 1)[1] for link in landing if link.startswith(page + "#")}
-        assert anchors, f"the course map does not link {heading!r} to {page}"
-        assert anchors & {href.lstrip("#") for href in visits[page]["toc"]}, f"{heading!r} not in {page}'s contents"
+    # each "§ section" of the course map links to that section of its page, which its table of contents lists
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    course_map = readme.split("<!-- BEGIN course map -->")[1].split("<!-- END course map -->")[0]
+    sections = [link.removeprefix(base_url) for link in visits["index.html"]["links"]
+                if link.startswith(base_url + "notebooks/") and "#" in link]
+    assert len(sections) == course_map.count("§") - 1 >= 14  # the header's "Notebook § section" is no link
+    for link in sections:
+        page, anchor = link.split("#", 1)
+        assert "#" + anchor in visits[page]["toc"], f"the course map's {link} is not in {page}'s contents"
 
 
 def test_solutions_stay_folded(visits):
