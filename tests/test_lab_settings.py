@@ -73,6 +73,7 @@ def test_jupyterlab_opens_without_the_news_popup(tmp_path):
     import time
     import urllib.request
 
+    sys.path.insert(0, str(next((ROOT / "tests").rglob("browser.py")).parent))  # tests/ or tests/notebooks/
     from browser import chromium, free_port
 
     port, token = free_port(), os.urandom(16).hex()

@@ -32,11 +32,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from browser import chromium, unavailable
 
 ROOT = next(parent for parent in Path(__file__).resolve().parents if (parent / "pyproject.toml").is_file())
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(next((ROOT / "tests").rglob("browser.py")).parent))  # tests/ or tests/notebooks/
 import build_site  # noqa: E402
+from browser import chromium, unavailable  # noqa: E402
 from colab_cell import repository_slug  # noqa: E402
 
 pytestmark = pytest.mark.slow
