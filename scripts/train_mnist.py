@@ -6,7 +6,7 @@
 Each model: seed 0, one CPU thread (so the run is repeatable and leaves the other cores free), Adam with
 a cosine decay (``flowlib.fit``) on the 4500 training digits of ``mnist_data()``. The weights are stored
 in float16; the held-out bits per dimension written to flowlib/weights/mnist.json are those of the
-stored copy, loaded back (tests/test_mnist_weights.py checks that they reproduce). Run time, measured on a
+stored copy, loaded back (tests/library/test_mnist_weights.py checks that they reproduce). Run time, measured on a
 2-core machine while 8 other jobs shared it (load 15-20): NICE 281 s, RealNVP 559 s, multi-scale RealNVP
 913 s, 29 min in all (the record's "seconds"; an idle machine is several times faster).
 """
