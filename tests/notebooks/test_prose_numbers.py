@@ -14,7 +14,9 @@ What counts as typed and measured, in a Markdown cell (solutions and hints inclu
   ``measured`` (``slope 1.3 measured``);
 
 unless a word of a bound stands just before it (``under``, ``over``, ``below``, ``above``, ``within``,
-``than``, ``least``, ``most``, ``between``, ``asserted``, or ``<``, ``>``, ``\le``, ...): a range, which the notebook must assert.
+``than``, ``least``, ``most``, ``between``, ``asserted``, or ``<``, ``>``, ``\le``, ...): that is a range,
+which the notebook must assert. A heuristic: it cannot see numbers in words ("about four standard errors")
+or a measured range typed as a bound; the reading audit of issue 26 covered those by hand.
 
 Numbers the prose may state are constants with a source, listed in ``EXCEPTIONS`` with it (a value from
 the slides or a paper, a closed form, a setting of the code such as a step count). Each exception is a
