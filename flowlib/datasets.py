@@ -15,8 +15,10 @@ import math
 import torch
 
 from ._validate import FlowlibError, check_int, check_points, check_seed
+from .plotting import grid_points
 
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
+           "target_log_normalizer",
            "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim"]
 
 TOYS = ("moons", "eight_gaussians", "checkerboard", "banana")
@@ -144,6 +146,33 @@ def target_log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
 
 
 DIGIT_LEVELS = 17  # pixel values of scikit-learn's digits are the integers 0..16
+
+
+# Boxes for the quadrature in target_log_normalizer, far wider than each target's mass: the banana's arms
+# rise as x₁²/2, so its box reaches high in x₂.
+_QUADRATURE_BOX = {"two_arcs": (-6.0, 6.0, -6.0, 6.0), "banana": (-10.0, 10.0, -6.0, 54.0), "wavy": (-8.0, 8.0, -5.0, 5.0)}
+
+
+def target_log_normalizer(name: str, n: int = 1201) -> float:
+    r"""log Z = log ∫ p̃(x) dx of the unnormalized target ``name`` (``target_log_prob``), by a grid sum in
+    float64: the reverse-KL loss's floor is -log Z.
+
+    The sum runs over n·n points of a box far wider than the target's mass (the integrands are
+    smooth, so the grid sum is accurate to about 1e-9 with the default n). Computed once per (name, n).
+
+    >>> abs(target_log_normalizer("banana") - math.log(2 * math.pi * 1.5 * 0.5)) < 1e-6  # a Gaussian in disguise
+    True
+    """
+    if name not in TARGETS:
+        raise FlowlibError(f"target_log_normalizer: unknown target {name!r}; expected one of {TARGETS}")
+    return _log_normalizer(name, check_int(n, "target_log_normalizer", "n", least=2, example="1201"))
+
+
+@functools.cache  # a second or so on a loaded machine: once per target
+def _log_normalizer(name: str, n: int) -> float:
+    points, xs, ys = grid_points(_QUADRATURE_BOX[name], n, dtype=torch.float64)
+    cell = float((xs[1] - xs[0]) * (ys[1] - ys[0]))
+    return float(torch.logsumexp(target_log_prob(name, points), 0)) + math.log(cell)
 
 
 def digits_data(seed: int = 0, n_test: int = 297) -> tuple[torch.Tensor, torch.Tensor]:

@@ -14,6 +14,7 @@ from flowlib import (
     bits_per_dim,
     digits_data,
     grid_points,
+    target_log_normalizer,
     target_log_prob,
     toy_data,
     toy_entropy,
@@ -131,3 +132,22 @@ def test_bits_per_dim_on_known_cases():
     assert bits_per_dim(torch.full((3,), 64 * math.log(17), dtype=torch.float64), dim=64) == pytest.approx(0, abs=1e-9)
     # Each extra nat per image costs 1 / (D log 2) bits per dimension; the mean over the batch is used.
     assert bits_per_dim(torch.tensor([-1.0, -3.0]), dim=4, levels=2) == pytest.approx((2 + 4 * math.log(2)) / (4 * math.log(2)))
+
+
+def test_target_log_normalizer_banana_is_exact_and_ring_agrees_with_importance_sampling():
+    assert abs(target_log_normalizer("banana") - math.log(2 * math.pi * 1.5 * 0.5)) < 1e-8
+    for name in TARGETS:
+        assert abs(target_log_normalizer(name) - target_log_normalizer(name, n=601)) < 1e-6, name
+    g = torch.Generator().manual_seed(0)
+    for name in TARGETS:  # Z = E_q[p̃/q] with q = N(0, 3² I): independent of the grid
+        x = 3 * torch.randn(400_000, 2, generator=g, dtype=torch.float64)
+        log_q = -0.5 * (x / 3).pow(2).sum(1) - math.log(2 * math.pi * 9)
+        estimate = float(torch.logsumexp(target_log_prob(name, x) - log_q, 0)) - math.log(len(x))
+        assert abs(estimate - target_log_normalizer(name)) < 0.03, name
+
+
+def test_target_log_normalizer_rejects_bad_input():
+    with pytest.raises(ValueError, match="expected one of"):
+        target_log_normalizer("moons")
+    with pytest.raises(ValueError, match="n must be"):
+        target_log_normalizer("two_arcs", n=1)

@@ -29,7 +29,9 @@ from flowlib import (
     Scaling,
     StandardNormal,
     bits_per_dim,
+    channel_mask,
     check_layer,
+    checkerboard_mask,
     count_parameters,
     coupling_mask,
     digits_data,
@@ -574,6 +576,12 @@ def test_flow_refuses_what_is_not_a_flow_layer():
                                                                                r"y0, y1\) with x0 < x1 and y0 < y1"),
     (lambda: grid_points(n=1), r"grid_points: n must be an int >= 2 such as 200, got 1"),
     (lambda: coupling_mask(4, parity=2), r"coupling_mask: parity must be 0 .* or 1"),
+    # the image masks took any parity: 0.5 gave an all-zero checkerboard (a coupling keeping nothing), 2 gave 0
+    (lambda: checkerboard_mask((1, 4, 4), parity=0.5), r"checkerboard_mask: parity must be an int from 0 to 1 such as "
+                                                       r"k % 2, got float \(0.5\)"),
+    (lambda: checkerboard_mask((1, 4, 4), parity=2), r"checkerboard_mask: parity must be an int from 0 to 1 .*, got 2"),
+    (lambda: channel_mask((2, 4, 4), parity=-1), r"channel_mask: parity must be an int from 0 to 1 .*, got -1"),
+    (lambda: checkerboard_mask((1, 28)), r"checkerboard_mask: shape must be an image shape \(C, H, W\)"),
     (lambda: made_masks(3, hidden=()), r"made_masks: hidden must name at least one hidden layer width"),
     (lambda: MaskedLinear(3, 2, torch.ones(3, 2)), r"MaskedLinear: mask must be a 0/1 tensor of shape \(n_out, n_in\) = "
                                                    r"\(2, 3\), got \(3, 2\)"),
@@ -600,3 +608,25 @@ def test_numpy_integers_are_ints():
 
 def test_the_error_class_is_a_value_error_and_a_type_error():
     assert issubclass(FlowlibError, ValueError) and issubclass(FlowlibError, TypeError)
+
+
+def test_a_flow_checks_its_points_once_and_a_layer_called_directly_still_checks(monkeypatch):
+    """Checks belong at the door: Flow.log_prob, sample and fit check their points once (one walk of the
+    module tree for the dtype and device), not again in each of a five-layer MAF's layers and MADEs; a
+    layer called on its own still refuses bad points."""
+    import flowlib._validate as validate
+
+    walks = []
+    original = validate.reference_tensor
+    monkeypatch.setattr(validate, "reference_tensor", lambda module: walks.append(type(module).__name__) or original(module))
+    flow = make_maf(3, layers=5, hidden=(8,))
+    flow.log_prob(torch.randn(4, 3))
+    flow.sample(4)
+    assert walks == ["Flow"]  # log_prob's entry; sample draws its own z, nothing to check
+    with pytest.raises(FlowlibError, match=r"MAF.inverse: expected x of shape \(B, 3\)"):
+        flow.layers[0].inverse(torch.randn(4, 2))
+    with pytest.raises(FlowlibError, match=r"expected x of dtype torch.float32"):
+        flow.layers[0].inverse(torch.randn(4, 3, dtype=torch.float64))
+    walks.clear()
+    fit(flow, torch.randn(64, 3), steps=3, batch_size=16, progress=False)
+    assert walks == ["Flow"]  # fit's entry checks the data once; its steps do not check again

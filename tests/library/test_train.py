@@ -17,7 +17,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from flowlib import Flow, Scaling, StandardNormal, fit, fit_reverse_kl, make_maf, make_realnvp, toy_data, toy_entropy
+from flowlib import (
+    Flow,
+    Scaling,
+    StandardNormal,
+    Trainer,
+    TrainingStopped,
+    fit,
+    fit_reverse_kl,
+    make_maf,
+    make_realnvp,
+    toy_data,
+    toy_entropy,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,6 +90,22 @@ def test_fit_in_float64_and_with_a_batch_larger_than_the_data():
     flow = small_flow().double()
     losses = fit(flow, toy_data("eight_gaussians", 40).double(), steps=5, batch_size=1000, progress=False)
     assert len(losses) == 5 and all(math.isfinite(v) for v in losses)
+
+
+def test_the_trainer_ignores_single_bad_batches_and_stops_a_climb():
+    """One divergence rule for fit and the playground, robust to mini-batch noise: a few bad mini-batches
+    (40 nats above losses of about 3) do not stop training; a loss that keeps climbing does, restoring the
+    parameters of the best step."""
+    torch.manual_seed(0)
+    flow, data = make_maf(2, layers=2, hidden=(16,)), toy_data("moons", 512)
+    spikes = {30, 31, 60, 61, 62, 63}  # at most four bad batches in a row, the median of nine ignores them
+    trainer = Trainer(flow, lambda: -flow.log_prob(data).mean() + (40.0 if len(trainer.losses) in spikes else 0.0), lr=1e-2)
+    assert trainer.step(100) == 100 and max(trainer.losses) > 40
+    climb = Trainer(flow, lambda: -flow.log_prob(data).mean() + (0.0 if len(climb.losses) < 20 else 100.0), lr=1e-3)
+    with pytest.raises(TrainingStopped, match=r"training diverged: the loss climbed from .* at step 24; the parameters of "
+                                              r"step \d+ were restored. Try a smaller learning rate than lr=1e-3") as stop:
+        climb.step(100)
+    assert stop.value.diverged and stop.value.step == 24 and len(climb.losses) == 24  # five of nine above: the median
 
 
 def test_fit_reverse_kl_reaches_minus_log_z_on_a_gaussian_target():

@@ -17,13 +17,18 @@ from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
 from ..view import View
-from .maths import checked_target
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
 TARGET_BOUNDS = {"two_arcs": (-3.5, 3.5, -3.5, 3.5), "banana": (-5.0, 5.0, -3.0, 7.0), "wavy": (-5.5, 5.5, -3.0, 3.0)}
 SNAPSHOTS = 10  # REVERSE_KL's slider runs over snapshots 0..SNAPSHOTS (0 = before training)
 
+
+
+def checked_target(name: str, who: str) -> str:
+    if name not in TARGETS:
+        raise ValueError(f"{who}: unknown target {name!r}; expected one of {TARGETS}")
+    return name
 
 class ReverseKLView(View):
     r"""Samples of an IAF fitted to a target by reverse KL, over the contours of the target p̃.
