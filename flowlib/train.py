@@ -109,7 +109,7 @@ def _check_budget(steps, batch_size, lr, callback, who: str):
 # Divergence: the median of the last RECENT losses climbed DIVERGED times (1 + |first loss|) above the lowest
 # such median. A median of nine ignores up to four bad mini-batches in a row (RealNVP on the checkerboard at
 # lr=3e-3 meets a single batch of 43 nats among losses of 3.6), and healthy runs wander by a fraction of
-# their first loss; a blow-up climbs without end (RealNVP on the ring at lr=1: from 5 to 7.5e6 nats).
+# their first loss; a blow-up climbs without end (RealNVP on the eight Gaussians at lr=1: from 5 to 7.5e6 nats).
 DIVERGED, RECENT = 10, 9
 
 

@@ -21,7 +21,7 @@ from flowlib import (
     toy_log_prob,
 )
 
-KNOWN_DENSITY = ("ring", "checkerboard")
+KNOWN_DENSITY = ("eight_gaussians", "checkerboard")
 
 
 @pytest.mark.parametrize("name", TOYS)
@@ -38,8 +38,8 @@ def test_toy_shapes_and_seeds(name):
 
 
 def test_toys_lie_where_they_should():
-    ring = toy_data("ring", 4000)
-    radius = ring.norm(dim=-1)
+    circle = toy_data("eight_gaussians", 4000)
+    radius = circle.norm(dim=-1)
     assert abs(float(radius.mean()) - 2.5) < 0.02 and float(radius.std()) < 0.3
     board = toy_data("checkerboard", 4000)
     assert board.abs().max() <= 2.0
@@ -71,8 +71,8 @@ def test_true_density_matches_a_histogram_of_the_samples(name):
 def test_entropies():
     assert toy_entropy("checkerboard") == pytest.approx(math.log(8))  # uniform on area 8
     # Eight Gaussians far apart (7.6 std between neighbours): H = log 8 + log(2πe σ²), σ = 0.25.
-    assert toy_entropy("ring") == pytest.approx(math.log(8) + math.log(2 * math.pi * math.e * 0.25**2), abs=0.01)
-    assert toy_entropy("ring", seed=1) == pytest.approx(toy_entropy("ring"), abs=0.01)
+    assert toy_entropy("eight_gaussians") == pytest.approx(math.log(8) + math.log(2 * math.pi * math.e * 0.25**2), abs=0.01)
+    assert toy_entropy("eight_gaussians", seed=1) == pytest.approx(toy_entropy("eight_gaussians"), abs=0.01)
 
 
 def normalizer(name: str, half_width: float, n: int) -> float:
@@ -98,10 +98,10 @@ def test_banana_normalizer_is_the_gaussian_one():
 def test_ring_target_peaks_on_the_circle_of_radius_two():
     # On the axes the bimodal x₁ factor does not pull the radial peak away from r = 2.
     axes = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]], dtype=torch.float64)
-    at_two = target_log_prob("ring", 2 * axes)
+    at_two = target_log_prob("two_arcs", 2 * axes)
     for radius in (1.5, 1.9, 2.1, 2.5):
-        assert (at_two > target_log_prob("ring", radius * axes)).all()
-    modes = target_log_prob("ring", torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]], dtype=torch.float64))
+        assert (at_two > target_log_prob("two_arcs", radius * axes)).all()
+    modes = target_log_prob("two_arcs", torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]], dtype=torch.float64))
     assert modes[0] == modes[1] > modes[2]  # the two modes sit at (±2, 0)
 
 
@@ -150,4 +150,4 @@ def test_target_log_normalizer_rejects_bad_input():
     with pytest.raises(ValueError, match="expected one of"):
         target_log_normalizer("moons")
     with pytest.raises(ValueError, match="n must be"):
-        target_log_normalizer("ring", n=1)
+        target_log_normalizer("two_arcs", n=1)

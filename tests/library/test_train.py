@@ -41,7 +41,7 @@ def small_flow(seed: int = 0) -> Flow:
 
 def test_fit_returns_one_finite_loss_per_step_and_learns():
     flow = small_flow()
-    data, test = toy_data("ring", 4000, seed=0), toy_data("ring", 2000, seed=1)
+    data, test = toy_data("eight_gaussians", 4000, seed=0), toy_data("eight_gaussians", 2000, seed=1)
     with torch.no_grad():
         before = float(-flow.log_prob(test).mean())
     losses = fit(flow, data, steps=300, batch_size=256, lr=3e-3, progress=False)
@@ -66,7 +66,8 @@ def test_fit_is_reproducible_with_a_seed():
 def test_fit_calls_back_after_every_step():
     flow = small_flow()
     calls = []
-    fit(flow, toy_data("ring", 500), steps=12, batch_size=32, callback=lambda step, f: calls.append((step, f)), progress=False)
+    fit(flow, toy_data("eight_gaussians", 500), steps=12, batch_size=32, callback=lambda step, f: calls.append((step, f)),
+        progress=False)
     assert [step for step, _ in calls] == list(range(12))
     assert all(f is flow for _, f in calls)
 
@@ -74,20 +75,20 @@ def test_fit_calls_back_after_every_step():
 def test_fit_with_zero_steps_changes_nothing():
     flow = small_flow()
     before = [p.detach().clone() for p in flow.parameters()]
-    assert fit(flow, toy_data("ring", 50), steps=0, progress=False) == []
+    assert fit(flow, toy_data("eight_gaussians", 50), steps=0, progress=False) == []
     assert all(torch.equal(p, q) for p, q in zip(flow.parameters(), before))
 
 
 def test_fit_progress_bar(capsys):
-    fit(small_flow(), toy_data("ring", 100), steps=3, batch_size=8, progress=False)
+    fit(small_flow(), toy_data("eight_gaussians", 100), steps=3, batch_size=8, progress=False)
     assert capsys.readouterr().err == ""
-    fit(small_flow(), toy_data("ring", 100), steps=3, batch_size=8, progress=True)
+    fit(small_flow(), toy_data("eight_gaussians", 100), steps=3, batch_size=8, progress=True)
     assert "fit" in capsys.readouterr().err  # tqdm's bar (a widget in Jupyter), labelled with the loop's name
 
 
 def test_fit_in_float64_and_with_a_batch_larger_than_the_data():
     flow = small_flow().double()
-    losses = fit(flow, toy_data("ring", 40).double(), steps=5, batch_size=1000, progress=False)
+    losses = fit(flow, toy_data("eight_gaussians", 40).double(), steps=5, batch_size=1000, progress=False)
     assert len(losses) == 5 and all(math.isfinite(v) for v in losses)
 
 
@@ -137,7 +138,7 @@ def test_fit_reverse_kl_gradients_flow_through_the_samples():
 # The budget that brings MAF within 0.15 nats of the true entropy on both toys (the search is in
 # the closing note of issue 2): deeper and narrower beat wider and shallower, and steps beat both.
 QUALITY = {"layers": 10, "hidden": [32, 32], "steps": 4000, "batch_size": 512, "lr": 3e-3}
-QUALITY_TOYS = ("ring", "checkerboard")
+QUALITY_TOYS = ("eight_gaussians", "checkerboard")
 
 
 def quality_run(name: str) -> dict:
@@ -180,5 +181,5 @@ def test_maf_reaches_the_true_entropy(quality, name):
     assert gap < 0.15
 
 
-if __name__ == "__main__":  # the worker of the ``quality`` fixture: python tests/library/test_train.py ring
+if __name__ == "__main__":  # the worker of the ``quality`` fixture: python tests/library/test_train.py eight_gaussians
     print(json.dumps(quality_run(sys.argv[1])))

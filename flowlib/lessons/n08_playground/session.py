@@ -119,7 +119,7 @@ class Session:
             self.data, self.floor = None, -target_log_normalizer(s.data)
         else:
             self.data = word_data(s.word, N_DATA, s.seed) if s.data == WORD else toy_data(s.data, N_DATA, s.seed)
-            self.floor = toy_entropy(s.data) if s.data in ("ring", "checkerboard", "banana") else None
+            self.floor = toy_entropy(s.data) if s.data in ("eight_gaussians", "checkerboard", "banana") else None
         self.trainer = Trainer(self.flow, self.loss, s.lr, who="playground")
         self.message, self.stopped = "", False
 

@@ -37,7 +37,7 @@ def test_word_data_fills_the_letters():
 
 @pytest.mark.parametrize("model", list(MODELS))
 def test_every_model_learns(model):
-    data = "banana" if model == "IAF" else "ring"
+    data = "banana" if model == "IAF" else "eight_gaussians"
     session = Session(model=model, data=data, layers=3, hidden=32, lr=5e-3)
     assert session.floor is not None
     assert session.step(150) == 150 and len(session.losses) == 150
