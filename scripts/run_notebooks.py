@@ -27,6 +27,7 @@ from queue import Empty
 import nbformat
 from nbclient import NotebookClient
 from nbclient.util import run_sync
+from notebook_file import write as write_notebook
 from offline_outputs import offline_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +153,7 @@ def run(path: Path, timeout: int = 600) -> float:
           f"{done.recovered} replies found by a timed-out poll; {done.replaced} kernels replaced",
           file=sys.stderr, flush=True)
     offline_outputs(nb)  # post-processing: stills for the sliders, no 0% progress bars, no widget state
-    nbformat.write(nb, path)
+    write_notebook(nb, path)  # as JupyterLab saves it: opening the notebook changes nothing (notebook_file.py)
     return done.seconds
 
 

@@ -64,6 +64,25 @@ def test_named_nn_topic_with_a_python3_kernel(notebook, request):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 
+def test_stored_as_jupyterlab_saves_it(notebook, request):
+    """Opening a notebook in JupyterLab must not change it (else autosave rewrites it and `git pull`
+    conflicts): the file is exactly what JupyterLab writes once its kernel started (scripts/notebook_file.py;
+    the browser test test_open_save_browser.py opens and saves each one)."""
+    path = request.node.callspec.params["notebook"]
+    text = path.read_text(encoding="utf-8")
+    assert text == scripts_module("notebook_file").as_saved(json.loads(text)), (
+        f"{path.name} is not stored as JupyterLab saves it: write it with scripts/notebook_file.py (run_notebooks.py does)")
+
+
+def test_kernelspec_is_what_jupyterlab_writes_for_ipykernel():
+    """JupyterLab writes the started kernelspec's display name; ipykernel installs `python3` as this one."""
+    import ipykernel.kernelspec
+
+    spec = ipykernel.kernelspec.get_kernel_dict()
+    expected = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
+    assert scripts_module("notebook_file").KERNELSPEC == expected
+
+
 def test_executed_top_to_bottom(notebook):
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     counts = [cell.get("execution_count") for cell in code]
