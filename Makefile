@@ -14,6 +14,9 @@ NEED_PY311 := $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and 
 # (why it exists: share/jupyter/labextensions/flowlib-rise-widgets/static/remoteEntry.js).
 SHIM := share/jupyter/labextensions/flowlib-rise-widgets
 link-shim = mkdir -p $(1)/share/jupyter/labextensions && ln -sfn $(CURDIR)/$(SHIM) $(1)/$(SHIM)
+# The same for JupyterLab's settings overrides, which switch off the "Jupyter news" pop-up (and the update check).
+LAB_OVERRIDES := share/jupyter/lab/settings/overrides.d/flowlib.json
+link-overrides = mkdir -p $(1)/$(dir $(LAB_OVERRIDES)) && ln -sfn $(CURDIR)/$(LAB_OVERRIDES) $(1)/$(LAB_OVERRIDES)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV); }
@@ -23,6 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)  ## create .venv with the pinned course environment
 	@test -e $(VENV)/$(SHIM) || $(call link-shim,$(VENV))
+	@test -e $(VENV)/$(LAB_OVERRIDES) || $(call link-overrides,$(VENV))
 
 # Colab's widgets: requirements.txt with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt).
 $(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
@@ -34,6 +38,7 @@ $(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
 
 setup-ipyw7: $(STAMP7)  ## create .venv-ipyw7, the second test environment (ipywidgets 7.7.1, as on Colab)
 	@test -e $(VENV7)/$(SHIM) || $(call link-shim,$(VENV7))
+	@test -e $(VENV7)/$(LAB_OVERRIDES) || $(call link-overrides,$(VENV7))
 
 # JupyterLab refuses to start as root (a container, a CI runner) unless told; as anyone else it needs no flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -47,7 +52,7 @@ lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
 playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà
 	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light --Voila.config_file_paths=scripts/voila_config
 
-test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook; then again with ipywidgets 7.7.1
+test: setup setup-ipyw7 site-setup  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook, the website in a browser; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory test-ipyw7
@@ -73,6 +78,20 @@ figures: setup  ## regenerate the README's figures in docs/ (trains a small flow
 # The shipped weights are in git: this is only needed after changing a model or its budget in flowlib/mnist_models.py.
 mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread: 5 + 9 + 15 min measured on a 2-core machine shared by 8 jobs)
 	$(BIN)/python scripts/train_mnist.py
+
+# The course as a website: Jupyter Book 1 (requirements-site.txt) into .venv, with requirements.txt as
+# constraints (it changes none of the course's pins). It needs neither torch nor flowlib: a fresh clone's
+# `make site` installs only this.
+SITE_STAMP := $(VENV)/.site-installed
+$(SITE_STAMP): requirements-site.txt requirements.txt
+	test -x $(BIN)/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -r requirements-site.txt -c requirements.txt
+	touch $(SITE_STAMP)
+
+site-setup: $(SITE_STAMP)
+
+site: site-setup  ## build the course as a static website into build/site/html from the committed notebooks (nothing is run)
+	$(BIN)/python scripts/build_site.py
 
 lint: setup
 	$(BIN)/ruff check .
