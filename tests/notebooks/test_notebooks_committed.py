@@ -129,6 +129,39 @@ def test_every_slider_shows_a_still_without_a_kernel(notebook):
     assert missing == [], "re-run with scripts/run_notebooks.py"
 
 
+def widget_classes() -> list[str]:
+    """The names of every widget class ipywidgets exports (their reprs read `NAME(...`), and `interactive`."""
+    import inspect
+
+    import ipywidgets
+
+    return sorted({name for name, value in vars(ipywidgets).items()
+                   if inspect.isclass(value) and issubclass(value, ipywidgets.Widget)} | {"interactive"})
+
+
+WIDGET_REPR = re.compile(r"^\s*(?:{})\(".format("|".join(widget_classes())))
+
+
+def test_widget_repr_pattern():
+    assert WIDGET_REPR.match("VBox(children=(HBox(children=(Dropdown(description='model'")
+    assert WIDGET_REPR.match("interactive(children=(FloatSlider(value=0.5")
+    assert WIDGET_REPR.match("Button(description='go', style=ButtonStyle())")
+    assert not WIDGET_REPR.match("<Figure size 640x480 with 1 Axes>") and not WIDGET_REPR.match("Flow(layers=3)")
+
+
+def test_no_widget_text_or_view_without_a_kernel(notebook):
+    """No stored output is a widget: without a kernel (GitHub, nbconvert, JupyterLab before a run) a widget view
+    shows its text repr (`VBox(children=(HBox(...`). A slider is a still with its caption, a progress bar is
+    dropped, a live page (the playground) is a still with a line saying it needs a kernel (offline_outputs.py)."""
+    found = []
+    for i, cell in enumerate(notebook["cells"]):
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                found.append(f"cell {i}: a widget view")
+            found += [f"cell {i}: {text[:70]!r}" for text in texts(out) if WIDGET_REPR.match(text)]
+    assert found == [], "re-run with scripts/run_notebooks.py (scripts/offline_outputs.py makes the stills)"
+
+
 def test_no_output_reads_as_unfinished(notebook):
     """No widget repr and no progress bar frozen at 0% in a stored output; each training cell that shows
     a bar ends with flowlib's closing line (steps, seconds, loss from -> to)."""
