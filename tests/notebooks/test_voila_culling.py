@@ -98,5 +98,6 @@ def test_closed_page_kernel_goes_and_no_add_on_is_refused(browser, tmp_path, cap
     assert "Culling 'idle' kernel" in log
     assert refused == [] and " 403 " not in log and f"{SHIM}/static" not in log, (refused, log[-3000:])
     with capsys.disabled():
-        print(f"\nvoila culling: page loaded in {loaded:.0f} s, its kernel held {rss_mb:.0f} MB; kernel gone {gone:.1f} s after the page closed "
+        print(f"\nvoila culling: page loaded in {loaded:.0f} s, its kernel held {rss_mb:.0f} MB; "
+              f"kernel gone {gone:.1f} s after the page closed "
               f"(idle timeout {IDLE_S:g} s, checked every {INTERVAL_S:g} s)")
