@@ -1,8 +1,9 @@
 r"""Voilà shuts down a closed page's kernel, keeps an open page's, and loads no add-on it refuses (issue 30).
 
 Each Voilà page starts a kernel (about 380 MB with torch and the playground). The course's server settings,
-``etc/jupyter/jupyter_server_config.d/flowlib.json`` (installed by ``pip install .``: what Binder's Jupyter
-server, which runs Voilà's server extension, reads) and loaded by ``scripts/voila_config/voila.py`` for
+``etc/jupyter/jupyter_server_config.json`` (installed by ``pip install .`` into ``sys.prefix/etc/jupyter``:
+what Binder's Jupyter server, which runs Voilà's server extension, reads; a file in
+``jupyter_server_config.d/`` would only be read for enabling extensions) and loaded by ``scripts/voila_config/voila.py`` for
 ``make playground``, cull a kernel that has no connection and has been idle for ``cull_idle_timeout`` s, and
 keep Voilà from requesting the slideshow's widget shim (a 403 on every page load before).
 
@@ -27,7 +28,7 @@ from notebook_sliders import ROOT
 from test_playground_browser import NOTEBOOK, Voila
 from test_sliders_browser import browser  # noqa: F401  (the module's Chromium fixture)
 
-SERVER_CONFIG = Path("etc/jupyter/jupyter_server_config.d/flowlib.json")
+SERVER_CONFIG = Path("etc/jupyter/jupyter_server_config.json")
 SHIM = "flowlib-rise-widgets"
 IDLE_S = float(os.environ.get("VOILA_CULL_IDLE_S", "10"))
 INTERVAL_S = float(os.environ.get("VOILA_CULL_INTERVAL_S", "2"))
@@ -52,6 +53,21 @@ def test_playground_and_binder_cull_closed_pages_kernels_within_two_minutes():
             assert loaded[section][name] == value, (section, name)
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
     assert data_files[SERVER_CONFIG.parent.as_posix()] == [SERVER_CONFIG.as_posix()]  # pip install . (Binder)
+
+
+def test_the_jupyter_server_reads_the_settings_from_the_environment(tmp_path, monkeypatch):
+    """Installed into an environment's etc/jupyter (here: that folder of the repository, put on the config path),
+    the file is read by the Jupyter server's own config loading, the one Binder's server goes through."""
+    from jupyter_server.serverapp import ServerApp
+
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(ROOT / SERVER_CONFIG.parent))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))  # no user configuration
+    app = ServerApp()
+    app.load_config_file()
+    settings = json.loads((ROOT / SERVER_CONFIG).read_text(encoding="utf-8"))
+    for section, values in settings.items():
+        for name, value in values.items():
+            assert app.config[section][name] == value, (section, name)
 
 
 def kernels_of(pid: int) -> list[int]:
