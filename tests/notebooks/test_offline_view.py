@@ -128,7 +128,7 @@ def test_offline_outputs_needs_the_widget_state():
 
 def test_fit_ends_with_one_closing_line(capsys):
     torch.manual_seed(0)
-    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("ring", 64)
+    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("eight_gaussians", 64)
     losses = fit(flow, data, steps=3, batch_size=16, progress=True)
     out = capsys.readouterr().out
     assert CLOSING_LINE.fullmatch(out.strip()), out

@@ -26,8 +26,7 @@ import numpy as np
 import torch
 from matplotlib.legend import Legend
 
-from ..._validate import check_points
-from ...areas import shoelace_area
+from ... import check_points, shoelace_area
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
 from ..view import View

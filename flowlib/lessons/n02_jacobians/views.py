@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...areas import image_area, shoelace_area, square_boundary
+from ... import image_area, shoelace_area, square_boundary
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
 from ..view import View

@@ -25,9 +25,8 @@ import torch
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Polygon
 
-from ...areas import shoelace_area, square_boundary
+from ... import randomize, shoelace_area, square_boundary
 from ...models import make_realnvp
-from ...perturb import randomize
 from ...plotting import grid_lines, sparse_ticks
 from ...realnvp import AffineCoupling
 from ..course import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings

@@ -17,13 +17,18 @@ from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
 from ..view import View
-from .maths import checked_target
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
-TARGET_BOUNDS = {"ring": (-3.5, 3.5, -3.5, 3.5), "banana": (-5.0, 5.0, -3.0, 7.0), "wavy": (-5.5, 5.5, -3.0, 3.0)}
+TARGET_BOUNDS = {"two_arcs": (-3.5, 3.5, -3.5, 3.5), "banana": (-5.0, 5.0, -3.0, 7.0), "wavy": (-5.5, 5.5, -3.0, 3.0)}
 SNAPSHOTS = 10  # REVERSE_KL's slider runs over snapshots 0..SNAPSHOTS (0 = before training)
 
+
+
+def checked_target(name: str, who: str) -> str:
+    if name not in TARGETS:
+        raise ValueError(f"{who}: unknown target {name!r}; expected one of {TARGETS}")
+    return name
 
 class ReverseKLView(View):
     r"""Samples of an IAF fitted to a target by reverse KL, over the contours of the target p̃.
@@ -53,7 +58,7 @@ class ReverseKLView(View):
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.93)  # fixed margins: tight_layout is slow
         sparse_ticks(self.fig)
 
-    def update(self, target: str = "ring", index: int = SNAPSHOTS) -> None:
+    def update(self, target: str = "two_arcs", index: int = SNAPSHOTS) -> None:
         checked_target(target, "ReverseKLView")
         if target not in self.fits:
             raise ValueError(f"ReverseKLView: no fit for target {target!r}; fits has {sorted(self.fits)}")
@@ -70,7 +75,7 @@ class ReverseKLView(View):
 
 
 def _sliders():
-    return {"target": ipywidgets.Dropdown(options=list(TARGETS), value="ring", description="target"),
+    return {"target": ipywidgets.Dropdown(options=list(TARGETS), value="two_arcs", description="target"),
             "index": ipywidgets.IntSlider(value=SNAPSHOTS, min=0, max=SNAPSHOTS, step=1, description="snapshot")}
 
 

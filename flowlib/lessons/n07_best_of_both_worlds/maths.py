@@ -11,7 +11,7 @@ import math
 import numpy as np
 import torch
 
-from ..._validate import check_points
+from ... import check_points
 
 __all__ = ["FIRST_MODE", "MODE_STD", "GAP", "bimodal_log_prob", "bimodal_data", "gaussian_fits"]
 

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import torch
 
-from ..._threads import one_thread
+from ... import one_thread
 from ...datasets import TARGETS, TOYS, target_log_prob
 from ..view import View
 from .session import BOUNDS, MODELS, WORD, Session, Settings
