@@ -45,14 +45,22 @@ setup-ipyw7: $(STAMP7)  ## create .venv-ipyw7, the second test environment (ipyw
 # JupyterLab refuses to start as root (a container, a CI runner) unless told; as anyone else it needs no flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
-	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+# JupyterLab serves the repository's root (so student-notebooks/ is reachable too) and opens at notebooks/.
+lab: setup  ## open the notebooks in JupyterLab (localhost, token on; the whole repository, opened at notebooks/)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT)
 
 # Voilà serves notebook 08 as a page without code (the browser opens it; Ctrl-C stops it). Unlike JupyterLab,
 # Voilà starts as root without complaint and has no --allow-root flag (it would refuse the unknown flag).
-# scripts/voila_config/voila.py gives Voilà's executor the polls that keep a missed reply from stalling the page.
-playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà
-	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light --Voila.config_file_paths=scripts/voila_config
+# scripts/voila_config/voila.py gives Voilà's executor the polls that keep a missed reply from stalling the page,
+# culls closed pages' kernels and leaves out the slides' widget shim. The port is fixed (no retries) so that the
+# address printed first is the one served; PLAYGROUND_PORT=... picks another.
+PLAYGROUND_PORT ?= 8866
+playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà (prints its address)
+	@echo "The playground: open http://127.0.0.1:$(PLAYGROUND_PORT)/ in a browser (each page load first runs the notebook). Ctrl-C stops it."
+	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --Voila.port=$(PLAYGROUND_PORT) --Voila.port_retries=0 --theme=light --Voila.config_file_paths=scripts/voila_config
+
+student-notebooks: setup  ## copies of the notebooks without the solutions, into student-notebooks/ (git-ignored; `make lab` reaches them)
+	$(BIN)/python scripts/strip_solutions.py
 
 test: setup setup-ipyw7 site-setup  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook, the website in a browser; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .

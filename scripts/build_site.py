@@ -18,8 +18,9 @@ Sphinx rebuilds only the pages that changed):
 - ``notebooks/NN_x.ipynb``, every notebook of ``notebooks/`` whose name starts with two digits, in the
   order of their names (that is the slides' order: 01 ... 04, 04b, 05 ... 08). Each is a copy with the
   Colab install cell hidden (the page's launch menu opens Colab), widget views with stored state turned
-  into their stills (``offline_outputs``), and any widget left without a still (the playground: it is
-  live) replaced by a note that the page needs a kernel, with a link to Binder; a note at the top says so too.
+  into their stills (``offline_outputs``), and any widget left without a still, or the line under a live
+  widget's still (the playground: it is live), replaced by a note that the page needs a kernel, with a link to
+  Binder; a note at the top says so too.
 - ``docs/*.png``, the README's figures; ``_toc.yml`` (the pages; the navigation lists each page's
   sections, which are named after the slides' sections) and ``_config.yml`` (launch buttons for Binder
   and Colab from pyproject.toml's repository address, MathJax from a local copy, no execution).
@@ -43,7 +44,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colab_cell import BRANCH, ROOT, repository_slug, repository_url  # noqa: E402
-from offline_outputs import WIDGET_STATE, WIDGET_VIEW, offline_outputs  # noqa: E402
+from offline_outputs import LIVE_CAPTION, WIDGET_STATE, WIDGET_VIEW, offline_outputs  # noqa: E402
 
 SITE = ROOT / "build" / "site"
 SRC = SITE / "src"
@@ -219,7 +220,9 @@ def site_notebook(nb, path: str) -> tuple[object, dict]:
     for cell in nb.cells:
         outputs = []
         for output in cell.get("outputs", []):
-            if WIDGET_VIEW in output.get("data", {}):
+            live_still = output.get("output_type") == "stream" and "".join(output.get("text", "")).startswith(
+                LIVE_CAPTION.split("{")[0])  # a live widget's still (offline_outputs): its line becomes the note
+            if WIDGET_VIEW in output.get("data", {}) or live_still:
                 counts["live widgets"] += 1
                 text = f"*A live widget: it needs a running kernel. [Open this notebook in Binder]({binder}).*"
                 outputs.append(nbformat.v4.new_output("display_data", data={"text/markdown": text}))
