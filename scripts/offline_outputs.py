@@ -15,7 +15,9 @@ the notebook's metadata (which we do not commit: GitHub refuses to render a note
   the picture too; running the cell replaces it with the live widget.
 - a progress bar (a box holding a ``FloatProgress``/``IntProgress``, e.g. tqdm's): dropped, since it
   only recorded its first frame (0%); ``flowlib.fit`` prints a closing line after its bar.
-- any other widget: left as it is.
+- a widget without an ``Output`` that holds an ``Image`` (notebook 08's playground): a line saying that
+  it is live and needs a kernel, with the Binder link, then the image it showed at the end of the run.
+- any other widget: left as it is (tests/notebooks/test_notebooks_committed.py fails on its repr).
 
 Then it removes ``metadata.widgets``. It raises if a notebook has widget outputs but no widget state.
 """
@@ -27,18 +29,54 @@ import nbformat
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 CAPTION = "A still at {values}: run the notebook to move the sliders."
+LIVE_CAPTION = ("A still of a live widget: it needs a running kernel. Run the notebook (JupyterLab, or Binder: {binder}) "
+                "to use it.")
 
 
-def offline_outputs(nb) -> dict[str, int]:
+def offline_outputs(nb, name: str | None = None) -> dict[str, int]:
     r"""Rewrite ``nb``'s widget outputs in place (see the module docstring); return how many widgets
-    became stills, how many progress bars were dropped, and how many widgets were left as they were."""
+    became stills, how many progress bars were dropped, and how many widgets were left as they were.
+    ``name`` (the notebook's file name in notebooks/) picks the Binder link of a live widget's line."""
     widgets = nb.metadata.pop("widgets", None) or {}
-    state = {model_id: entry["state"] for model_id, entry in widgets.get(WIDGET_STATE, {}).get("state", {}).items()}
+    entries = widgets.get(WIDGET_STATE, {}).get("state", {})
+    state = {model_id: entry["state"] for model_id, entry in entries.items()}
     counts = {"stills": 0, "progress bars": 0, "other widgets": 0}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
-            cell.outputs = [new for output in cell.outputs for new in _offline(output, state, counts, f"cell {index}")]
+            outputs = []
+            for output in cell.outputs:
+                new = _offline(output, state, counts, f"cell {index}")
+                outputs += _live_still(output, entries, name, counts) if new == [output] else new
+            cell.outputs = outputs
     return counts
+
+
+def _live_still(output, entries: dict, name: str | None, counts: dict) -> list:
+    r"""A widget without an Output that holds an Image (the playground): the ``LIVE_CAPTION`` line and the
+    last image it showed; any other output: itself."""
+    view = output.get("data", {}).get(WIDGET_VIEW)
+    if view is None:
+        return [output]
+    found, todo = [], [view["model_id"]]
+    while todo:  # every model inside the widget, depth first
+        entry = entries.get(todo.pop(0), {})
+        found.append(entry)
+        todo += [_model_id(child) for child in entry.get("state", {}).get("children", [])]
+    pictures = [buffer["data"] for entry in found if entry.get("state", {}).get("_model_name") == "ImageModel"
+                and entry["state"].get("format") == "png" for buffer in entry.get("buffers", [])
+                if buffer.get("path") == ["value"] and buffer.get("encoding") == "base64"]
+    if not pictures:
+        return [output]
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from sync_links import binder_url
+
+    counts["other widgets"] -= 1
+    counts["stills"] += 1
+    line = nbformat.v4.new_output("stream", name="stdout", text=LIVE_CAPTION.format(binder=binder_url(name)) + "\n")
+    return [line, _compact(nbformat.v4.new_output("display_data", data={"image/png": pictures[0]}))]
 
 
 def _offline(output, state: dict, counts: dict, where: str) -> list:

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_file import as_saved  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +39,7 @@ def main() -> None:
     for path in args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
         notebook, removed = strip(json.loads(path.read_text(encoding="utf-8")))
         target = args.out / path.name
-        target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        target.write_text(as_saved(notebook), encoding="utf-8")  # as JupyterLab saves it: opening changes nothing
         print(f"{target}: {removed} solutions removed")
 
 

@@ -32,6 +32,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colab_cell import BRANCH, ROOT, colab_cell_source, repository_slug  # noqa: E402
+from notebook_file import write as write_notebook  # noqa: E402
 
 README = ROOT / "README.md"
 NOTEBOOKS = ROOT / "notebooks"
@@ -227,7 +228,7 @@ def sync_notebook(path: Path) -> str | None:
     else:
         nb.cells.insert(0, nbformat.v4.new_code_cell(colab_cell_source()))
         done = "inserted a Colab cell: re-run the notebook (scripts/run_notebooks.py)"
-    nbformat.write(nb, path)
+    write_notebook(nb, path)  # as JupyterLab saves it (notebook_file.py)
     return done
 
 

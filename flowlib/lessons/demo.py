@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .._threads import one_thread
+from .. import one_thread
 from .view import View
 
 __all__ = ["Demo", "DemoError", "View"]

@@ -17,15 +17,16 @@ import traceback
 
 import torch
 
+from .. import randomize
 from ..autoregressive import MAF
-from ..checks import _perturb
+from ..distributions import StandardNormal
 
 __all__ = [
     "Result", "exercise", "call", "fail", "passed", "output", "pair", "compare", "generator", "max_error",
     "NOT_SOLVED", "RAISED", "NO_RETURN", "NOT_A_TENSOR", "SHAPE", "SHAPE_B1", "DTYPE", "NOT_FINITE", "WRONG",
     "LOG_DET_SIGN", "DIRECTION", "KEPT_CHANGED", "SEES_ITSELF", "BASE_FORGOTTEN", "EXP_ALPHA", "NO_WEIGHTS",
     "SEQUENTIAL", "ONE_PASS", "SCALE_SIGN", "check_kept", "check_uses_weights", "Conditioner", "sequential",
-    "grade_autoregressive",
+    "grade_autoregressive", "log_p_z",
 ]
 
 # The mistakes a checker can name (``Result.mistake``). The first group every checker may answer; a checker
@@ -265,6 +266,11 @@ def exercise(*mistakes: str):
     return decorate
 
 
+
+def log_p_z(z: torch.Tensor) -> torch.Tensor:
+    """log N(z; 0, I) of each row of ``z`` (B, D): ``flowlib.StandardNormal``'s, the reference answers' base."""
+    return StandardNormal(z.shape[-1]).log_prob(z)
+
 # --- shared by the coupling checkers (notebooks 03 and 04) ---------------------------------------------
 
 def check_kept(out: torch.Tensor, v: torch.Tensor, d: int, name: str) -> None:
@@ -291,7 +297,7 @@ class Conditioner:
     def __init__(self, dim: int, seed: int, layer: MAF | None = None):
         if layer is None:
             layer = MAF(dim, hidden=(16, 16)).double()
-            _perturb(layer, seed, 0.4)
+            randomize(layer, 0.4, seed=seed)
         self.layer = layer
         self.passes = 0
 

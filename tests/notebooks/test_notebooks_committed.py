@@ -64,6 +64,25 @@ def test_named_nn_topic_with_a_python3_kernel(notebook, request):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 
+def test_stored_as_jupyterlab_saves_it(notebook, request):
+    """Opening a notebook in JupyterLab must not change it (else autosave rewrites it and `git pull`
+    conflicts): the file is exactly what JupyterLab writes once its kernel started (scripts/notebook_file.py;
+    the browser test test_open_save_browser.py opens and saves each one)."""
+    path = request.node.callspec.params["notebook"]
+    text = path.read_text(encoding="utf-8")
+    assert text == scripts_module("notebook_file").as_saved(json.loads(text)), (
+        f"{path.name} is not stored as JupyterLab saves it: write it with scripts/notebook_file.py (run_notebooks.py does)")
+
+
+def test_kernelspec_is_what_jupyterlab_writes_for_ipykernel():
+    """JupyterLab writes the started kernelspec's display name; ipykernel installs `python3` as this one."""
+    import ipykernel.kernelspec
+
+    spec = ipykernel.kernelspec.get_kernel_dict()
+    expected = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
+    assert scripts_module("notebook_file").KERNELSPEC == expected
+
+
 def test_executed_top_to_bottom(notebook):
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     counts = [cell.get("execution_count") for cell in code]
@@ -108,6 +127,39 @@ def test_every_slider_shows_a_still_without_a_kernel(notebook):
         if pictures < 1 or views or not captioned:
             missing.append(f"cell {i}: {pictures} pictures, {views} widget views, caption {captioned}")
     assert missing == [], "re-run with scripts/run_notebooks.py"
+
+
+def widget_classes() -> list[str]:
+    """The names of every widget class ipywidgets exports (their reprs read `NAME(...`), and `interactive`."""
+    import inspect
+
+    import ipywidgets
+
+    return sorted({name for name, value in vars(ipywidgets).items()
+                   if inspect.isclass(value) and issubclass(value, ipywidgets.Widget)} | {"interactive"})
+
+
+WIDGET_REPR = re.compile(r"^\s*(?:{})\(".format("|".join(widget_classes())))
+
+
+def test_widget_repr_pattern():
+    assert WIDGET_REPR.match("VBox(children=(HBox(children=(Dropdown(description='model'")
+    assert WIDGET_REPR.match("interactive(children=(FloatSlider(value=0.5")
+    assert WIDGET_REPR.match("Button(description='go', style=ButtonStyle())")
+    assert not WIDGET_REPR.match("<Figure size 640x480 with 1 Axes>") and not WIDGET_REPR.match("Flow(layers=3)")
+
+
+def test_no_widget_text_or_view_without_a_kernel(notebook):
+    """No stored output is a widget: without a kernel (GitHub, nbconvert, JupyterLab before a run) a widget view
+    shows its text repr (`VBox(children=(HBox(...`). A slider is a still with its caption, a progress bar is
+    dropped, a live page (the playground) is a still with a line saying it needs a kernel (offline_outputs.py)."""
+    found = []
+    for i, cell in enumerate(notebook["cells"]):
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                found.append(f"cell {i}: a widget view")
+            found += [f"cell {i}: {text[:70]!r}" for text in texts(out) if WIDGET_REPR.match(text)]
+    assert found == [], "re-run with scripts/run_notebooks.py (scripts/offline_outputs.py makes the stills)"
 
 
 def test_no_output_reads_as_unfinished(notebook):

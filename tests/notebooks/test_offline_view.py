@@ -76,6 +76,12 @@ def executed_notebook() -> nbformat.NotebookNode:
         "progress": model("FloatProgressModel", value=40, max=100),
         "right": model("HTMLModel", value="40/100"),
         "button": model("ButtonModel", description="go"),
+        # the playground: a box of boxes of controls, an Image (its value a buffer, as nbclient stores it), a status line
+        "page": model("VBoxModel", children=["IPY_MODEL_row", "IPY_MODEL_image", "IPY_MODEL_status"]),
+        "row": model("HBoxModel", children=["IPY_MODEL_train"]),
+        "train": model("ButtonModel", description="Train"),
+        "image": {**model("ImageModel", format="png"), "buffers": [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]},
+        "status": model("HTMLModel", value="RealNVP on checkerboard: paused, step 0"),
     }
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("DEMO.show()", outputs=[view("box", "interactive(children=(FloatSlider(...")]),
@@ -83,6 +89,7 @@ def executed_notebook() -> nbformat.NotebookNode:
             nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "bar"}, "text/plain": "fit:   0%|"}),
             nbformat.v4.new_output("stream", name="stdout", text="fit: 100 steps in 1.0 s, loss 3.000 -> 1.000\n")]),
         nbformat.v4.new_code_cell("Button()", outputs=[view("button", "Button(description='go')")]),
+        nbformat.v4.new_code_cell("playground.widget", outputs=[view("page", "VBox(children=(HBox(children=(Button(...")]),
     ])
     nb.metadata.widgets = {"application/vnd.jupyter.widget-state+json": {"state": state, "version_major": 2,
                                                                           "version_minor": 0}}
@@ -92,15 +99,24 @@ def executed_notebook() -> nbformat.NotebookNode:
 def test_offline_outputs_turns_sliders_into_stills_and_drops_progress_bars():
     nb = executed_notebook()
     counts = scripts_module("offline_outputs").offline_outputs(nb)
-    assert counts == {"stills": 1, "progress bars": 1, "other widgets": 1}
+    assert counts == {"stills": 2, "progress bars": 1, "other widgets": 1}
     assert "widgets" not in nb.metadata
-    slider, training, button = (cell.outputs for cell in nb.cells)
+    slider, training, button, page = (cell.outputs for cell in nb.cells)
     assert [out.output_type for out in slider] == ["stream", "display_data"]
     assert slider[0].text == "A still at a = 0.50, base = gaussian: run the notebook to move the sliders.\n"
     assert "image/png" in slider[1].data and WIDGET_VIEW not in slider[1].data
     assert [out.output_type for out in training] == ["stream"]  # the bar's 0% frame is gone, the closing line stays
     assert WIDGET_VIEW in button[0].data  # neither a picture nor a bar: left as it was
+    assert [out.output_type for out in page] == ["stream", "display_data"]  # a live page (the playground): its still
+    assert page[0].text.startswith("A still of a live widget: it needs a running kernel.") and "mybinder.org" in page[0].text
+    assert list(page[1].data) == ["image/png"]
     nbformat.validate(nb)
+
+
+def test_a_live_page_links_its_own_notebook_on_binder():
+    nb = executed_notebook()
+    scripts_module("offline_outputs").offline_outputs(nb, "08_playground.ipynb")
+    assert "?urlpath=lab/tree/notebooks/08_playground.ipynb" in nb.cells[-1].outputs[0].text
 
 
 def test_offline_outputs_needs_the_widget_state():
@@ -112,7 +128,7 @@ def test_offline_outputs_needs_the_widget_state():
 
 def test_fit_ends_with_one_closing_line(capsys):
     torch.manual_seed(0)
-    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("ring", 64)
+    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("eight_gaussians", 64)
     losses = fit(flow, data, steps=3, batch_size=16, progress=True)
     out = capsys.readouterr().out
     assert CLOSING_LINE.fullmatch(out.strip()), out

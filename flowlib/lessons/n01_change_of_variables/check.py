@@ -3,8 +3,6 @@ variable (notebook 01's ``Bend``), and the maximum-likelihood training loop writ
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ...distributions import StandardNormal
@@ -24,6 +22,7 @@ from ..grading import (
     exercise,
     fail,
     generator,
+    log_p_z,
     max_error,
     output,
     passed,
@@ -71,10 +70,6 @@ def sample_exponential(sample_fn):
     return passed("x = -log(1 - u)/λ is the inverse CDF of Exp(λ), checked pointwise for two rates λ.")
 
 
-def _base(z: torch.Tensor) -> torch.Tensor:
-    return -0.5 * z.pow(2).sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
-
-
 @exercise(BASE_FORGOTTEN, LOG_DET_SIGN, LOG_DET_FORGOTTEN, DIRECTION, ROTATION_SIGN, DENSITY_NOT_LOG, SHAPE_B1, NO_WEIGHTS)
 def bend_log_prob(log_prob_fn):
     r"""``log_prob_fn(x, theta) -> (B,)``: log p_X(x) for x = f(z) = Bend_θ(z), z ~ N(0, I), θ = (a, s, b, φ):
@@ -104,13 +99,13 @@ def bend_log_prob(log_prob_fn):
     compare(got[0], want, "log p_X(x)", (
         (BASE_FORGOTTEN, log_det, "that is only the log-determinant: the base density log p_Z(f⁻¹(x)) is forgotten.",
          "add log N(z; 0, I) = -½‖z‖² - log 2π at z = f⁻¹(x)."),
-        (LOG_DET_SIGN, _base(z) - log_det, "the log-determinant has the wrong sign: log|det ∂f⁻¹/∂x| = -(a + s z₁).",
+        (LOG_DET_SIGN, log_p_z(z) - log_det, "the log-determinant has the wrong sign: log|det ∂f⁻¹/∂x| = -(a + s z₁).",
          "the inverse shrinks where the forward stretches: its log-det is minus the forward's."),
-        (LOG_DET_FORGOTTEN, _base(z), "that is log p_Z(f⁻¹(x)) alone: the log-determinant term is forgotten (without it the "
+        (LOG_DET_FORGOTTEN, log_p_z(z), "that is log p_Z(f⁻¹(x)) alone: the log-determinant term is forgotten (without it the "
          "density does not integrate to 1).", "add log|det ∂f⁻¹/∂x| = -(a + s z₁)."),
-        (DIRECTION, _base(x_f) + log_det_f, "that evaluates the forward map f(x): the density needs the inverse, z = f⁻¹(x).",
+        (DIRECTION, log_p_z(x_f) + log_det_f, "that evaluates the forward map f(x): the density needs the inverse, z = f⁻¹(x).",
          "y = R(-φ)x, z₁ = e^{-a}y₁, z₂ = (y₂ - b z₁²)e^{-s z₁}."),
-        (DIRECTION, _base(x_f) - log_det_f, "that evaluates the forward map f(x): the density needs the inverse, z = f⁻¹(x).",
+        (DIRECTION, log_p_z(x_f) - log_det_f, "that evaluates the forward map f(x): the density needs the inverse, z = f⁻¹(x).",
          "y = R(-φ)x, z₁ = e^{-a}y₁, z₂ = (y₂ - b z₁²)e^{-s z₁}."),
         (ROTATION_SIGN, rotated_wrong, "the inverse rotates by +φ: undoing x = R(φ) y needs y = R(-φ) x.",
          "y₁ = cos φ x₁ + sin φ x₂, y₂ = -sin φ x₁ + cos φ x₂."),
@@ -162,11 +157,11 @@ def training_loop(train_fn):
              "size.", "-flow.log_prob(data).mean()."),
             (BASE_FORGOTTEN, -ld.mean().item(), "the loss holds only the log-det: the base density log p_Z(z) is forgotten.",
              "-flow.log_prob(data).mean(), or -(log p_Z(z) + log_det).mean() with z, log_det = flow.inverse(data)."),
-            (LOG_DET_SIGN, -(_base(z) - ld).mean().item(), "the loss subtracts the inverse's log-det: its sign is flipped.",
+            (LOG_DET_SIGN, -(log_p_z(z) - ld).mean().item(), "the loss subtracts the inverse's log-det: its sign is flipped.",
              "log p_X(x) = log p_Z(z) + log_det, with z, log_det = flow.inverse(x)."),
-            (DIRECTION, -(_base(x_f) + ld_f).mean().item(), "the loss sends the data through flow.forward (z ↦ x): the "
+            (DIRECTION, -(log_p_z(x_f) + ld_f).mean().item(), "the loss sends the data through flow.forward (z ↦ x): the "
              "likelihood needs x ↦ z, flow.inverse.", "flow.log_prob(data) does it for you."),
-            (DIRECTION, -(_base(x_f) - ld_f).mean().item(), "the loss sends the data through flow.forward (z ↦ x): the "
+            (DIRECTION, -(log_p_z(x_f) - ld_f).mean().item(), "the loss sends the data through flow.forward (z ↦ x): the "
              "likelihood needs x ↦ z, flow.inverse.", "flow.log_prob(data) does it for you."),
         ]
     if abs(losses[0] - nll) > 1e-6:

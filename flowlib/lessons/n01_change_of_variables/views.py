@@ -26,11 +26,10 @@ import numpy as np
 import torch
 from matplotlib.legend import Legend
 
-from ..._validate import check_points
-from ...areas import shoelace_area
+from ... import check_points, shoelace_area
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 from .maths import (
     BASES,
     THETA_TRUE,
@@ -442,7 +441,7 @@ class LearningView(View):
 
     @torch.no_grad()
     def update(self, step: int = FIT_STEPS) -> None:
-        k = min(max(int(step), 0), len(self.thetas) - 1)
+        k = clamped_index(step, len(self.thetas))
         bend = Bend(*self.thetas[k].tolist()).double()
         n = int(math.isqrt(len(self.grid)))
         density = bend_log_density(bend, self.grid).exp().reshape(n, n).numpy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from ...checks import _perturb
+from ... import randomize
 from ...realnvp import AffineCoupling
 from ..grading import (
     DIRECTION,
@@ -130,7 +130,7 @@ class _Calls(torch.overrides.TorchFunctionMode):
 def _layers(dim: int, seed: int):
     layers = [AffineCoupling(dim, hidden=(16,), parity=k % 2).double() for k in range(3)]
     for k, layer in enumerate(layers):
-        _perturb(layer, seed + k, 0.5)
+        randomize(layer, 0.5, seed=seed + k)
     return layers
 
 

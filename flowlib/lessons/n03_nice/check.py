@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ...checks import _perturb
+from ... import randomize
 from ...nice import AdditiveCoupling, Scaling
 from ..grading import (
     BASE_FORGOTTEN,
@@ -27,6 +27,7 @@ from ..grading import (
     exercise,
     fail,
     generator,
+    log_p_z,
     max_error,
     output,
     pair,
@@ -45,7 +46,7 @@ CONSTANT_FORGOTTEN = "normalising constant forgotten"
 def _shift_net(n: int, d: int, seed: int):
     """m_θ: R^d -> R^{n-d}, read off a perturbed ``AdditiveCoupling(n)`` (whose mask keeps z_{1:d})."""
     layer = AdditiveCoupling(n, hidden=(16,)).double()
-    _perturb(layer, seed, 0.5)
+    randomize(layer, 0.5, seed=seed)
 
     def m(z1: torch.Tensor) -> torch.Tensor:
         if not isinstance(z1, torch.Tensor) or z1.dim() != 2 or z1.shape[1] != d:  # m_θ reads z_{1:d} only
@@ -136,12 +137,8 @@ def scaling(forward, inverse):
 def _stack(n: int, seed: int):
     layers = [AdditiveCoupling(n, hidden=(16,), parity=k % 2).double() for k in range(3)] + [Scaling(n).double()]
     for k, layer in enumerate(layers):
-        _perturb(layer, seed + k, 0.5)
+        randomize(layer, 0.5, seed=seed + k)
     return layers
-
-
-def _base(z: torch.Tensor) -> torch.Tensor:
-    return -0.5 * z.pow(2).sum(-1) - 0.5 * z.shape[1] * math.log(2 * math.pi)
 
 
 @exercise(BASE_FORGOTTEN, LOG_DET_SIGN, DIRECTION, LAYER_ORDER, CONSTANT_FORGOTTEN, SHAPE_B1, NO_WEIGHTS)
@@ -169,18 +166,19 @@ def log_prob(log_prob_fn):
         z, ld = through(reversed(layers), "inverse")
         z_fwd, ld_fwd = through(layers, "forward")
         z_order, ld_order = through(layers, "inverse")
-        compare(got[0], _base(z) + ld, "log p_X(x)", (
+        compare(got[0], log_p_z(z) + ld, "log p_X(x)", (
             (BASE_FORGOTTEN, ld, "log_prob returns only the log-determinants: the base density log p_Z(z) is forgotten.",
                              "add log p_Z(z) = -½‖z‖² - (n/2) log 2π at z = f⁻¹(x)."),
-            (LOG_DET_SIGN, _base(z) - ld, "log_prob subtracts the inverse layers' log-dets: their sign is flipped.",
+            (LOG_DET_SIGN, log_p_z(z) - ld, "log_prob subtracts the inverse layers' log-dets: their sign is flipped.",
                            "inverse(x) already returns log|det ∂z/∂x|: add it."),
-            (DIRECTION, _base(z_fwd) - ld_fwd, "log_prob sends x through the layers' forward (z ↦ x): the direction is swapped.",
+            (DIRECTION, log_p_z(z_fwd) - ld_fwd, "log_prob sends x through the layers' forward (z ↦ x): the direction "
+                                                 "is swapped.",
                         "x ↦ z is layer.inverse, applied from the last layer to the first."),
-            (DIRECTION, _base(z_fwd) + ld_fwd, "log_prob sends x through the layers' forward (z ↦ x): the direction "
+            (DIRECTION, log_p_z(z_fwd) + ld_fwd, "log_prob sends x through the layers' forward (z ↦ x): the direction "
                                       "is swapped.", "x ↦ z is layer.inverse, applied from the last layer to the first."),
-            (LAYER_ORDER, _base(z_order) + ld_order, "log_prob inverts the layers first to last: the inverse of f_K ∘ … ∘ f_1 "
+            (LAYER_ORDER, log_p_z(z_order) + ld_order, "log_prob inverts the layers first to last: the inverse of f_K ∘ … ∘ f_1 "
                           "undoes f_K first.", "loop over reversed(layers)."),
-            (CONSTANT_FORGOTTEN, _base(z) + ld + 0.5 * n * math.log(2 * math.pi), "log_prob forgets the normalising constant "
+            (CONSTANT_FORGOTTEN, log_p_z(z) + ld + 0.5 * n * math.log(2 * math.pi), "log_prob forgets the normalising constant "
                                  "-(n/2) log 2π of N(0, I).", "log p_Z(z) = -½‖z‖² - (n/2) log 2π."),
         ), hint="z, log_det = layer.inverse(z) for each layer from the last; then log p_Z(z) + the sum of the log-dets.")
     return passed("log p_X(x) = log p_Z(f⁻¹(x)) + Σ inverse log-dets, shape (B,): equal to flowlib's Flow.log_prob on "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ...checks import _perturb, check_layer, jacobian
+from ... import check_layer, jacobian, randomize
 from ...distributions import StandardNormal
 from ...flow import Flow
 from ...realnvp import AffineCoupling
@@ -44,7 +44,7 @@ SAME_HALF = "the same half kept by every layer"
 def _affine_net(n: int, d: int, seed: int):
     """(μ_θ, α_θ): R^d -> R^{n-d} x R^{n-d}, read off a perturbed ``AffineCoupling(n)`` (whose mask keeps z_{1:d})."""
     layer = AffineCoupling(n, hidden=(16,)).double()
-    _perturb(layer, seed, 0.5)
+    randomize(layer, 0.5, seed=seed)
 
     def mu_alpha(z1: torch.Tensor):
         if not isinstance(z1, torch.Tensor) or z1.dim() != 2 or z1.shape[1] != d:  # m_θ reads z_{1:d} only

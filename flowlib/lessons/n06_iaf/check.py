@@ -10,10 +10,9 @@ import math
 
 import torch
 
+from ... import randomize, record_made_passes
 from ...autoregressive import IAF
-from ...checks import _perturb
 from ...models import make_iaf
-from ...passes import record_made_passes
 from ..grading import (
     BASE_FORGOTTEN,
     DIRECTION,
@@ -70,7 +69,7 @@ def iaf_inverse(inverse):
 
 def _flow(seed: int):
     flow = make_iaf(3, layers=2, hidden=(16,)).double()
-    _perturb(flow, seed, 0.3)
+    randomize(flow, 0.3, seed=seed)
     return flow
 
 

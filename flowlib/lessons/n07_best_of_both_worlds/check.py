@@ -11,10 +11,9 @@ import math
 
 import torch
 
+from ... import randomize, record_made_passes
 from ...autoregressive import IAF, MAF
-from ...checks import _perturb
 from ...models import make_iaf, make_maf
-from ...passes import record_made_passes
 from ..grading import (
     BASE_FORGOTTEN,
     LOG_DET_SIGN,
@@ -43,8 +42,8 @@ SEED = 7
 def _pair(seed: int):
     student = make_iaf(2, layers=2, hidden=(16,)).double()
     teacher = make_maf(2, layers=2, hidden=(16,)).double()
-    _perturb(student, seed, 0.3)
-    _perturb(teacher, seed + 1, 0.3)
+    randomize(student, 0.3, seed=seed)
+    randomize(teacher, 0.3, seed=seed + 1)
     return student, teacher
 
 
