@@ -58,6 +58,12 @@ test-ipyw7: setup-ipyw7  ## strict nbval over every notebook, the headless slide
 test-fast: setup  ## unit tests, doctests and headless slider tests: no notebooks, kernels, browsers or long training (the `slow` marker)
 	$(BIN)/python -m pytest tests flowlib -m "not slow"
 
+# For an assignment: copies without the solutions (cells tagged `solution`: the folded solutions and hints, and the
+# notebook's own code that would give an exercise away); exercise cells say "Not solved yet" until solved.
+STUDENT_DIR ?= student-notebooks
+student-notebooks: setup  ## write the notebooks without their solutions into student-notebooks/ (git-ignored), for an assignment
+	$(BIN)/python scripts/strip_solutions.py --out $(STUDENT_DIR)
+
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
 
