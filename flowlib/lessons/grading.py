@@ -12,7 +12,6 @@ import ast
 import contextlib
 import functools
 import inspect
-import math
 import os
 import signal
 import sys

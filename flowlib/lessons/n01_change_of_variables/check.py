@@ -23,10 +23,10 @@ from ..grading import (
     call,
     compare,
     compare_gradients,
-    leaf,
     exercise,
     fail,
     generator,
+    leaf,
     max_error,
     output,
     passed,
@@ -139,7 +139,7 @@ def bend_log_prob(log_prob_fn):
              "y₁ = cos φ x₁ + sin φ x₂, y₂ = -sin φ x₁ + cos φ x₂."),
             (DENSITY_NOT_LOG, want.exp(), "that is the density p_X(x), not its log.",
              "return log p_Z(z) + log|det|, without exp."),
-        ), hint=f"z = f⁻¹(x) step by step (rotate by -φ first), then log p_Z(z) - (a + s z₁)"
+        ), hint="z = f⁻¹(x) step by step (rotate by -φ first), then log p_Z(z) - (a + s z₁)"
                 + ("." if k == 0 else f"; right at the first θ, wrong at θ = {[round(float(t), 3) for t in theta_k]} "
                    f"with {len(x_k)} points: is a value of θ or the batch size fixed somewhere?"))
         compare_gradients(got_k, want_grad, "log p_X(x)", [("θ", [bend.theta]), ("x", [x_k])], seed=k)

@@ -18,10 +18,10 @@ from ..grading import (
     call,
     compare,
     compare_gradients,
-    leaf,
     exercise,
     fail,
     generator,
+    leaf,
     max_error,
     output,
     pair,
@@ -81,7 +81,7 @@ def bend_jacobian(jacobian_fn):
         ), hint="J = R(φ) @ ∂y/∂z with ∂y/∂z = [[e^a, 0], [s e^{s z₁} z₂ + 2 b z₁, e^{s z₁}]].")
     for z in torch.randn(3, 2, generator=g, dtype=torch.float64):  # θ drawn afresh at each point
         theta = torch.randn(4, generator=g, dtype=torch.float64) * 0.7
-        want = torch.autograd.functional.jacobian(lambda u: _bend(u, theta), z)
+        want = torch.autograd.functional.jacobian(lambda u, theta=theta: _bend(u, theta), z)
         got = output(call(jacobian_fn, z, theta, signature="jacobian(z, theta)"), "the Jacobian", (2, 2), like=z)
         compare(got, want, "the Jacobian", hint=f"right at the first θ, wrong at θ = {[round(float(t), 3) for t in theta]}, "
                 f"z = {[round(float(t), 3) for t in z]}: is a value of θ or z fixed somewhere?")
@@ -292,7 +292,7 @@ def composition(forward_fn):
                           [("z", [z_k]), ("the layers' parameters", params)], seed=k)
         if k == 0:
             by_autograd = torch.linalg.slogdet(torch.stack([torch.autograd.functional.jacobian(
-                lambda u: _forward_one(layers, u), row) for row in z_k.detach()])).logabsdet
+                lambda u, layers=layers: _forward_one(layers, u), row) for row in z_k.detach()])).logabsdet
             if max_error(log_det, by_autograd) > 1e-8:  # cannot happen once log_det equals Flow.forward's: the definition
                 fail(WRONG, "log_det differs from slogdet of autograd's Jacobian.")
     return passed("x = f_K ∘ … ∘ f_1(z) and log_det = Σ_k log|det J_k| of shape (B,): equal to Flow.forward and to "
