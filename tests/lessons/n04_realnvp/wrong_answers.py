@@ -54,5 +54,9 @@ WRONG = {
         (rnvp.SAME_HALF, "from flowlib import AffineCoupling\n"
                          "def make_layers(dim, k):\n    return [AffineCoupling(dim) for _ in range(k)]\n"
                          "check.alternating_stack(make_layers)"),
+        (rnvp.TIED, "from flowlib import AffineCoupling\n"
+                    "def make_layers(dim, k):\n    pair = [AffineCoupling(dim, parity=0), AffineCoupling(dim, parity=1)]\n"
+                    "    return [pair[i % 2] for i in range(k)]\n"
+                    "check.alternating_stack(make_layers)"),
     ],
 }
