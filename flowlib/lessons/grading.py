@@ -435,30 +435,32 @@ def compare_gradients(got, want, name: str, wrt, seed: int = 0, rtol: float = 1e
         got_grads = torch.autograd.grad(got_total, leaves, allow_unused=True, retain_graph=True)
     else:
         got_grads = [None] * len(leaves)
-    k = 0
+    hint = "a function used in training must stay in torch, with autograd on, from its inputs to its result."
+    if not live and any(r is not None and bool(r.abs().max() > 0) for r in want_grads):
+        what = next(what for what, group in wrt if group)
+        fail(NO_GRADIENT, f"{name} has the right values, but no gradient reaches {what} through it: it carries none at "
+             "all. Was it computed under torch.no_grad(), detached (.detach(), .item(), .data) or made in NumPy?", hint)
+    groups, k = [], 0
     for what, group in wrt:
-        for _ in group:
-            mine, ref = got_grads[k], want_grads[k]
-            k += 1
+        pairs = list(zip(got_grads[k:k + len(group)], want_grads[k:k + len(group)]))
+        k += len(group)
+        groups.append((what, pairs))
+    for what, pairs in groups:  # first the confirmed case: no gradient at all where the reference has one
+        ref_live = any(r is not None and bool(r.abs().max() > 0) for _, r in pairs)
+        mine_live = any(m is not None and bool(m.abs().max() > 0) for m, _ in pairs)
+        if ref_live and not mine_live:
+            fail(NO_GRADIENT, f"{name} has the right values, but no gradient reaches {what} through it: the way from "
+                 f"{what} to the result is cut (a .detach(), .item(), .data, torch.no_grad() or NumPy on it).", hint)
+    for what, pairs in groups:
+        for mine, ref in pairs:
             ref = torch.zeros(()) if ref is None else ref
-            mine_t = torch.zeros(()) if mine is None else mine
+            mine = torch.zeros(()) if mine is None else mine
             scale = float(ref.abs().max()) if ref.numel() else 0.0
-            error = float((mine_t - ref).abs().max()) if (mine_t.numel() and ref.numel()) else 0.0
-            if error <= atol + rtol * scale:
-                continue
-            if not live:
-                fail(NO_GRADIENT, f"{name} has the right values, but no gradient reaches {what} through it: it carries "
-                     "none at all. Was it computed under torch.no_grad(), detached (.detach(), .item(), .data) or made "
-                     "in NumPy?", "a function used in training must stay in torch, with autograd on, from its inputs to "
-                     "its result.")
-            if mine is None or not bool(mine.abs().max() > 0):
-                fail(NO_GRADIENT, f"{name} has the right values, but no gradient reaches {what} through it: the way "
-                     f"from {what} to the result is cut (a .detach(), .item(), .data, torch.no_grad() or NumPy on it).",
-                     "a function used in training must stay in torch, with autograd on, from its inputs to its result.")
-            fail(GRADIENT, f"{name} has the right values, but its gradient with respect to {what} is off by up to "
-                 f"{error:.2g}: part of the way from {what} to the result is hidden from autograd (a .detach(), .data, "
-                 "torch.no_grad() or NumPy on one of the terms?).",
-                 "a function used in training must stay in torch, with autograd on, from its inputs to its result.")
+            error = float((mine - ref).abs().max()) if (mine.numel() and ref.numel()) else 0.0
+            if error > atol + rtol * scale:
+                fail(GRADIENT, f"{name} has the right values, but its gradient with respect to {what} is off by up to "
+                     f"{error:.2g}: part of the way from {what} to the result is hidden from autograd (a .detach(), "
+                     ".data, torch.no_grad() or NumPy on one of the terms?).", hint)
 
 
 # --- what it returned -----------------------------------------------------------------------------------
@@ -588,8 +590,7 @@ class Conditioner:
             shape = tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__
             raise ValueError(f"mu_alpha expects a batch of shape (B, {self.layer.dim}), got {shape}")
         self.passes += 1
-        with torch.no_grad():
-            return self.layer.mu_alpha(v)
+        return self.layer.mu_alpha(v)  # with gradients: the parallel directions are graded on them too
 
 
 def sequential(v: torch.Tensor, mu_alpha, step) -> tuple[torch.Tensor, torch.Tensor]:
@@ -675,6 +676,35 @@ def grade_autoregressive(fn, name: str, parallel: bool, reads_input: bool, want,
             (EXP_ALPHA, sign * conditioner.layer.mu_alpha(want_out if not reads_input else v)[1].exp().sum(-1),
              f"{name}'s log_det sums exp(α_i): the log of Π exp(α_i) is Σ α_i.", "no exp in the log-det."),
         ), hint=f"log_det = {'+' if forward else '-'}Σ_i α_i, summed over the last dimension: shape (B,).")
-    how = "one pass" if parallel else f"{dim} sequential passes"
+    _more_draws(fn, name, parallel, want, seed, flow, signature, letter_in, letter_out)
+    how = "one pass" if parallel else "D sequential passes"
     return passed(f"{flow}'s {direction} ({letter_in} ↦ {letter_out}) in {how}, log_det "
-                  f"{'+' if forward else '-'}Σ α of shape (B,): equal to flowlib's {flow} on random weights.")
+                  f"{'+' if forward else '-'}Σ α of shape (B,): equal to flowlib's {flow} on random weights, for D = 4, 3 "
+                  f"and 5{', values and gradients' if parallel else ''}.")
+
+
+def _more_draws(fn, name, parallel, want, seed, flow, signature, letter_in, letter_out):
+    """The same function at other dimensions D and batch sizes; the parallel directions (those a flow trains
+    through) also on their gradients with respect to the input and the network's parameters. (The sequential
+    ones write their output in place, which autograd cannot go back through: values only.)"""
+    g = generator(seed + 100)
+    for dim, batch in ((3, 2), (5, 4)):
+        conditioner = Conditioner(dim, seed + 10 + dim)
+        layer = conditioner.layer
+        v = leaf(torch.randn(batch, dim, generator=g, dtype=torch.float64))
+        with torch.enable_grad() if parallel else torch.no_grad():
+            want_out, want_ld = want(v, layer)  # the reference first
+            out, log_det = pair(call(fn, v, conditioner, signature=signature), signature, f"({letter_out}, log_det)")
+        out = output(out, f"{name}'s {letter_out}", (batch, dim), like=v)
+        log_det = output(log_det, f"{name}'s log_det", (batch,), like=v)
+        where = f" for D = {dim}, B = {batch} (right for D = 4)"
+        compare(out, want_out.detach(), f"{name}'s {letter_out}" + where,
+                hint="loop over range(z.shape[1]) (D from the input, not a number), and use the mu_alpha given.")
+        compare(log_det, want_ld.detach(), f"{name}'s log_det" + where, hint="Σ_i α_i over the last dimension.")
+        if parallel and conditioner.passes != 1:
+            fail(SEQUENTIAL, f"{name} is right but makes {conditioner.passes} passes of mu_alpha{where}: {flow}'s "
+                 f"direction needs one.", f"call mu_alpha({letter_in}) once.")
+        if parallel:
+            compare_gradients([out, log_det], [want_out, want_ld], name,
+                              [(letter_in, [v]), ("the parameters of mu_alpha's network", list(layer.parameters()))],
+                              seed=dim)
