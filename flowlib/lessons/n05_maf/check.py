@@ -102,7 +102,8 @@ def made_masks(masks_fn):
                 fail(SEES_ITSELF, f"{half}_{i + 1} can see x_{j + 1}, which comes after x_{i + 1} in order {order}.",
                      "an output of degree k may read only inputs of degree < k.")
             i, j = (int(t) for t in (allowed & ~rows).nonzero()[0])
-            fail(MISSING_PATHS, f"no path from x_{j + 1} to {half}_{i + 1}, though x_{j + 1} comes first in order {order}"
+            fail(MISSING_PATHS, f"no path from x_{j + 1} to {half}_{i + 1}, though x_{j + 1} comes before x_{i + 1} in order "
+                 f"{order}"
                  f"{f' (hidden widths {hidden}, with torch seeded {seed}: other seeds gave all the paths)' if seed else ''}: "
                  "the masks cut more than they must.", "a hidden unit of degree k may read units of degree <= k (>=, not >).")
     return passed("MADE masks: shapes (out, in), and paths from x_j to μ_i and α_i exactly when x_j comes before x_i, "
