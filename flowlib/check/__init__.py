@@ -34,6 +34,7 @@ from ..lessons.n04_realnvp.check import affine_forward, affine_inverse, alternat
 from ..lessons.n05_maf.check import made_masks, maf_forward, maf_inverse
 from ..lessons.n06_iaf.check import iaf_forward, iaf_inverse, sample_with_log_prob
 from ..lessons.n07_best_of_both_worlds.check import distillation_loss, forward_kl, kl_estimate
+from ..lessons.n08_playground.check import entropy_estimate
 
 __all__ = [
     "Result",
@@ -44,4 +45,5 @@ __all__ = [
     "made_masks", "maf_inverse", "maf_forward",                             # notebook 05
     "iaf_forward", "iaf_inverse", "sample_with_log_prob",                   # notebook 06
     "distillation_loss", "kl_estimate", "forward_kl",                       # notebook 07
+    "entropy_estimate",                                                     # notebook 08
 ]

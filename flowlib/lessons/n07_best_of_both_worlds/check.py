@@ -234,9 +234,5 @@ def forward_kl(kl_fn):
                     (WRONG_SAMPLES, reverse, "kl is the reverse KL, on the student's samples: the forward KL averages over the "
                                     "teacher's.", "x = teacher.sample(n), then the student's density of those x."),
                 ), atol=1e-8, hint="x = teacher.sample(n); kl = (teacher.log_prob(x) - student.log_prob(x)).mean().")
-        if not kl.requires_grad:
-            fail(DETACHED, "kl carries no gradient: a student could not be trained by it (maximum likelihood on the "
-                 "teacher's samples).", "no .item(), .detach() or torch.no_grad() around student.log_prob(x).")
-        compare_gradients(kl, want_grad, "kl", [("the student's parameters", list(student.parameters()))], seed=k)
     return passed("forward KL(teacher ‖ student) = E_teacher[log p - log q] on the teacher's samples; equal to the "
-                  "reference on random flows for two n, with its gradient for the student.")
+                  "reference on random flows for two n (a measure, paid once: no gradient needed).")
