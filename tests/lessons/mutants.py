@@ -4,6 +4,7 @@ solution must get ✗ from its checker.
     python -m tests.lessons.mutants                  # the CI sample (what tests/lessons/test_mutants.py runs)
     python -m tests.lessons.mutants --all            # every mutant of every solution (the full run)
     python -m tests.lessons.mutants --only scaling   # one exercise (its checker's name), with --all for all of it
+    python -m tests.lessons.mutants --answers        # instead: tests/lessons/test_answers.py's answers, failures listed
 
 (from the repository root, with ``PYTHONPATH=$PWD``). Each run prints the score table and writes it to
 ``--report`` (default /work/notes/mutation_report.txt when /work/notes exists) and the survivors to
@@ -962,7 +963,17 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", help="only these exercises (their checkers' names)")
     parser.add_argument("--report", type=Path, default=NOTES / "mutation_report.txt" if NOTES.is_dir() else None)
     parser.add_argument("--survivors", type=Path, default=NOTES / "survivors.txt" if NOTES.is_dir() else None)
+    parser.add_argument("--answers", action="store_true",
+                        help="instead: grade every correct and wrong answer of tests/lessons/test_answers.py, list the failures")
     args = parser.parse_args(argv)
+    if args.answers:
+        text = answers_report()
+        print(text)
+        if args.survivors:
+            previous = args.survivors.read_text(encoding="utf-8") if args.survivors.exists() else ""
+            mine = previous.split(MUTANTS_END, 1)[0] + MUTANTS_END if MUTANTS_END in previous else ""
+            args.survivors.write_text(mine + text, encoding="utf-8")
+        return 0
     start = time.perf_counter()
     results = run(args.only, args.all)
     elapsed = time.perf_counter() - start
@@ -983,6 +994,52 @@ def main(argv=None) -> int:
 
 
 MUTANTS_END = "\n# --- end of the mutation harness's part ---\n"
+
+
+def answers_report(budget_s: float = 30) -> str:
+    """Every correct answer and every wrong answer of the issue's kinds (tests/lessons/test_answers.py), graded:
+    the ones that fail their test, each with why (for /work/notes/survivors.txt)."""
+    from tests.lessons import test_answers as A
+    from tests.lessons.test_exercises import run_cell
+    lines, counts = [], {"correct ok": 0, "correct rejected": 0, "wrong ok": 0, "wrong not ok": 0}
+    cases = [(c, how, None, src, True) for c, how, src in A.CORRECT_CASES] + \
+            [(c, kind, names, src, False) for c, kind, names, src in A.WRONG_CASES]
+    for checker, what, names, source, correct in cases:
+        problem = None
+        with global_state_kept():
+            before = A._state()
+            try:
+                with time_limit(budget_s):
+                    result = run_cell(source)
+                after = A._state()
+                if correct and not result.passed:
+                    problem = f"REJECTED: {result.message}"
+                elif not correct and result.passed:
+                    problem = f"PASSED: {result.message}"
+                elif not correct and after != before:
+                    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+                    problem = f"GLOBAL STATE LEFT CHANGED {changed}: {result.message}"
+                elif not correct and names is not None:
+                    try:
+                        wanted = A._mistakes(checker, names)
+                    except AssertionError as exc:
+                        wanted, problem = None, f"{exc}; got mistake {result.mistake!r}: {result.message}"
+                    if wanted is not None and result.mistake not in wanted:
+                        problem = f"NAMED {result.mistake!r}, expected one of {names}: {result.message}"
+            except Timeout:
+                problem = f"NO ANSWER within {budget_s} s (no time budget in the checker)"
+            except BaseException as exc:  # noqa: BLE001
+                problem = f"ESCAPED: {type(exc).__name__}: {exc}"
+        key = ("correct" if correct else "wrong") + (" ok" if problem is None and correct else
+                                                     " rejected" if correct else " ok" if problem is None else " not ok")
+        counts[key] += 1
+        if problem:
+            lines.append(f"{'correct' if correct else 'wrong'} check.{checker} [{what}]\n    {problem[:300]}")
+    head = (f"# Answers (tests/lessons/test_answers.py, {time.strftime('%H:%M')} UTC): "
+            f"correct accepted {counts['correct ok']}, "
+            f"rejected {counts['correct rejected']}; wrong rejected as required {counts['wrong ok']}, "
+            f"not {counts['wrong not ok']}")
+    return head + "\n" + "\n".join(lines) + "\n"
 
 if __name__ == "__main__":
     sys.exit(main())

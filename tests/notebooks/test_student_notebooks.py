@@ -2,8 +2,8 @@ r"""The student copies that ``make student-notebooks`` writes (``scripts/strip_s
 
 - ``make student-notebooks`` exists and writes a copy of every notebook into the folder it is given.
 - In a copy, no cell reveals an exercise's answer: no code cell, and no fenced python block of a markdown
-  cell, holds a piece of a published solution's function bodies (any sub-expression or statement of at
-  least ``MIN_NODES`` AST nodes, compared as syntax trees, so spacing and comments do not hide it).
+  cell, holds a piece of a published solution (a statement of its functions, or an expression they return,
+  of at least ``MIN_NODES`` AST nodes), compared as syntax trees, so that spacing and comments do not hide it.
 - Every exercise cell of a copy, run as it is, says "Not solved yet" (and its stored output says so too).
 - Once each exercise cell holds its solution, the copy runs top to bottom and every check says ✓
   (``slow``: it executes every copy in a kernel).
@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from tests.lessons import mutants
+from tests.lessons.test_exercises import run_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-MIN_NODES = 10       # smaller pieces (``torch.exp(alpha)``, ``z[:, :d]``) are the course's vocabulary, not an answer
+MIN_NODES = 10       # smaller pieces (``mu, alpha = mu_alpha(z1)``) are the course's vocabulary, not an answer
 FENCE = "```python\n"
 
 
@@ -48,17 +49,21 @@ def test_make_student_notebooks_writes_every_notebook(copies):
 
 
 def _pieces(source: str) -> dict:
-    """{ast dump: source text} of every statement and expression of at least MIN_NODES nodes inside the functions
-    ``source`` defines (docstrings left out)."""
+    """{ast dump: source text} of the answer's pieces in ``source``: every statement of the functions it defines
+    (docstrings left out; nested statements too) and every returned expression (each item of a returned tuple),
+    of at least MIN_NODES nodes."""
     tree = ast.parse(source)
     found = {}
     for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
         docstring = fn.body and isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant)
-        body = fn.body[1:] if docstring else fn.body
-        for stmt in body:
-            for node in ast.walk(stmt):
-                if isinstance(node, (ast.stmt, ast.expr)) and sum(1 for _ in ast.walk(node)) >= MIN_NODES:
-                    found[ast.dump(node)] = ast.unparse(node)
+        for top in fn.body[1:] if docstring else fn.body:
+            for node in ast.walk(top):
+                pieces = [node] if isinstance(node, ast.stmt) and not isinstance(node, ast.Return) else []
+                if isinstance(node, ast.Return) and node.value is not None:
+                    pieces = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+                for piece in pieces:
+                    if sum(1 for _ in ast.walk(piece)) >= MIN_NODES:
+                        found[ast.dump(piece)] = ast.unparse(piece)
     return found
 
 
@@ -117,11 +122,7 @@ def test_every_exercise_cell_of_a_student_copy_says_not_solved(copies, name):
     for cell in cells:
         source = "".join(cell["source"])
         with mutants.global_state_kept():
-            ns = mutants.namespace()
-            tree = ast.parse(source)
-            last = tree.body.pop()
-            exec(compile(tree, "<exercise>", "exec"), ns)
-            result = eval(compile(ast.Expression(last.value), "<exercise>", "eval"), ns)
+            result = run_cell(source)
         assert str(result).startswith("Not solved yet"), f"{name} {cell['id']}: {result}"
         stored = ["".join(o["data"]["text/plain"]) for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
         assert stored and all(s.startswith("Not solved yet") for s in stored), f"{name} {cell['id']}: stored {stored}"
