@@ -295,31 +295,32 @@ def _parameter_names(fn, count: int) -> list[str]:
     return (names + [f"argument {i + 1}" for i in range(len(names), count)])[:count]
 
 
-def _copy(arg):
+def _copy(arg, pairs: list):
     """What the student's function receives instead of ``arg``: a tensor's clone (a leaf's clone keeps the
-    gradient path to the leaf), a list or tuple's shallow copy (of copies); modules and functions as they are."""
+    gradient path to the leaf), a list or tuple's shallow copy (of copies); modules and functions as they are.
+    Appends (original, what the student got) for every tensor and module to ``pairs``."""
     if isinstance(arg, torch.Tensor):
-        return arg.clone()
+        pairs.append((arg, arg.clone()))
+        return pairs[-1][1]
+    if isinstance(arg, torch.nn.Module):
+        pairs.append((arg, arg))
+        return arg
     if isinstance(arg, list):
-        return [_copy(a) for a in arg]
+        return [_copy(a, pairs) for a in arg]
     if isinstance(arg, tuple):
-        return tuple(_copy(a) for a in arg)
+        return tuple(_copy(a, pairs) for a in arg)
     return arg
 
 
 def _snapshot(arg):
-    """The values an argument holds, to see afterwards whether the student's code wrote into them."""
+    """The values a tensor or a module holds, to see afterwards whether the student's code wrote into them."""
     if isinstance(arg, torch.Tensor):
         return arg.detach().clone()
-    if isinstance(arg, torch.nn.Module):
-        return {k: v.detach().clone() for k, v in arg.state_dict().items()}
-    if isinstance(arg, (list, tuple)):
-        return [_snapshot(a) for a in arg]
-    return None
+    return {k: v.detach().clone() for k, v in arg.state_dict().items()}
 
 
 def _changed(before, copy) -> str | None:
-    """How ``copy`` (what the student received) differs from ``before``, or None."""
+    """How ``copy`` (what the student received: a tensor's clone, or the module itself) differs from ``before``."""
     if isinstance(before, torch.Tensor):
         after = copy.detach()
         if after.shape != before.shape or after.dtype != before.dtype:
@@ -332,16 +333,9 @@ def _changed(before, copy) -> str | None:
             if len(columns) < differ.shape[1]:
                 return f"column{'s' if len(columns) > 1 else ''} {', '.join(str(j) for j in columns)} (counted from 0) changed"
         return f"{int(differ.sum())} of its {differ.numel()} entries changed"
-    if isinstance(before, dict):  # a module's state
-        state = copy.state_dict()
-        names = [k for k, v in before.items() if k not in state or not torch.equal(state[k].detach(), v)]
-        return f"its {', '.join(names[:3])}{'…' if len(names) > 3 else ''} changed" if names else None
-    if isinstance(before, list) and isinstance(copy, (list, tuple)):
-        for i, (b, c) in enumerate(zip(before, copy)):
-            what = _changed(b, c)
-            if what is not None:
-                return f"item {i}: {what}"
-    return None
+    state = copy.state_dict()
+    names = [k for k, v in before.items() if k not in state or not torch.equal(state[k].detach(), v)]
+    return f"its {', '.join(names[:3])}{'…' if len(names) > 3 else ''} changed" if names else None
 
 
 def call(fn, *args, signature: str | None = None, hint: str | None = None, mutable=()):
@@ -362,8 +356,9 @@ def call(fn, *args, signature: str | None = None, hint: str | None = None, mutab
     if _is_blank(inspect.unwrap(fn)):
         message = f"Not solved yet: {name} is still blank. " + (hint or "Write its body, then run this cell again.")
         raise _Stop(Result(False, message, NOT_SOLVED))
-    before = [None if i in mutable else _snapshot(a) for i, a in enumerate(args)]
-    copies = [a if i in mutable else _copy(a) for i, a in enumerate(args)]
+    pairs = [[] for _ in args]  # per argument: (original, what the student got), tensors and modules, found by identity
+    copies = [a if i in mutable else _copy(a, pairs[i]) for i, a in enumerate(args)]
+    before = [[(_snapshot(orig), got) for orig, got in group] for group in pairs]
     state = _global_state()
     try:
         value = fn(*copies)
@@ -388,9 +383,11 @@ def call(fn, *args, signature: str | None = None, hint: str | None = None, mutab
              "(the checker has put them back).", "a setting inside a function belongs in a `with` block "
              "(with torch.no_grad(): ...), which puts it back; better, leave it to the caller.")
     names = _parameter_names(inspect.unwrap(fn), len(args))
-    for arg_name, old, copy in zip(names, before, copies):
-        what = _changed(old, copy) if old is not None else None
-        if what is not None:
+    for arg_name, group, arg in zip(names, before, args):
+        found = [(k, what) for k, what in ((k, _changed(old, got)) for k, (old, got) in enumerate(group)) if what]
+        if found:
+            k, what = found[0]
+            what = f"its item {k}: {what}" if isinstance(arg, (list, tuple)) else what
             fail(INPUT_CHANGED, f"your function {name} changed its input {arg_name} in place ({what}).",
                  "work on a copy (v = v.clone()) or use out-of-place operations (v = v + 1, not v += 1; torch.cat "
                  "instead of writing into slices of the input).")
@@ -414,7 +411,20 @@ def _tensors(value) -> list:
     return []
 
 
+_pending = threading.local()
+
+
 def compare_gradients(got, want, name: str, wrt, seed: int = 0, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    r"""Inside a checker: grade the gradients once every value of every draw has passed (so that a gradient that
+    differs is not blamed on autograd when a value would have shown the mistake at another draw); else now."""
+    queue = getattr(_pending, "queue", None)
+    if queue is None:
+        _compare_gradients(got, want, name, wrt, seed, rtol, atol)
+    else:
+        queue.append((got, want, name, wrt, seed, rtol, atol))
+
+
+def _compare_gradients(got, want, name: str, wrt, seed: int = 0, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     r"""The student's result must carry the reference's gradient, not only its values (a function meant for
     training: a ``.detach()``, ``torch.no_grad()``, ``.item()`` or a NumPy round trip keep the values and cut the
     gradient).
@@ -459,8 +469,8 @@ def compare_gradients(got, want, name: str, wrt, seed: int = 0, rtol: float = 1e
             error = float((mine - ref).abs().max()) if (mine.numel() and ref.numel()) else 0.0
             if error > atol + rtol * scale:
                 fail(GRADIENT, f"{name} has the right values, but its gradient with respect to {what} is off by up to "
-                     f"{error:.2g}: part of the way from {what} to the result is hidden from autograd (a .detach(), "
-                     ".data, torch.no_grad() or NumPy on one of the terms?).", hint)
+                     f"{error:.2g}: somewhere between {what} and the result autograd does not see the computation (a "
+                     ".detach(), .data, torch.no_grad() or NumPy on one of the terms?).", hint)
 
 
 # --- what it returned -----------------------------------------------------------------------------------
@@ -539,7 +549,12 @@ def exercise(*mistakes: str):
                 with time_budget(), torch.random.fork_rng(devices=[]):  # leave the notebook's random state as it was
                     torch.manual_seed(0)
                     with torch.enable_grad():  # gradients are part of the grading, whatever the notebook's mode
-                        return checker(*args, **kwargs)
+                        _pending.queue = []
+                        result = checker(*args, **kwargs)
+                        queue, _pending.queue = _pending.queue, None
+                        for pending in queue:
+                            _compare_gradients(*pending)
+                        return result
             except _Stop as stop:
                 return stop.result
             except _OutOfTime:
@@ -549,6 +564,7 @@ def exercise(*mistakes: str):
             except Exception as exc:  # noqa: BLE001 -- what the student returned broke a comparison
                 return Result(False, f"✗ your answer could not be checked: {type(exc).__name__}: {_first_line(exc)}", WRONG)
             finally:
+                _pending.queue = None
                 _restore(state)
         wrapper.mistakes = tuple(mistakes)
         return wrapper
@@ -688,7 +704,7 @@ def _more_draws(fn, name, parallel, want, seed, flow, signature, letter_in, lett
     through) also on their gradients with respect to the input and the network's parameters. (The sequential
     ones write their output in place, which autograd cannot go back through: values only.)"""
     g = generator(seed + 100)
-    for dim, batch in ((3, 2), (5, 4)):
+    for dim, batch in ((3, 2), (5, 9)):
         conditioner = Conditioner(dim, seed + 10 + dim)
         layer = conditioner.layer
         v = leaf(torch.randn(batch, dim, generator=g, dtype=torch.float64))

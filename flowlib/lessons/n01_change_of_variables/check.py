@@ -15,6 +15,7 @@ from ..grading import (
     BASE_FORGOTTEN,
     DIRECTION,
     LOG_DET_SIGN,
+    NO_GRADIENT,
     NO_WEIGHTS,
     NOT_A_TENSOR,
     SHAPE,
@@ -98,7 +99,7 @@ def bend_log_prob(log_prob_fn):
     Graded against ``Flow(StandardNormal(2), [Bend(*θ)]).log_prob`` for two random θ away from the identity."""
     g = generator(2)
     x = 2 * torch.randn(6, 2, generator=g, dtype=torch.float64)
-    thetas = [torch.tensor([0.3, 0.4, 0.6, 0.3], dtype=torch.float64), torch.tensor([-0.2, 0.5, -0.4, 1.1], dtype=torch.float64)]
+    thetas = [torch.tensor([0.3, 0.4, 0.6, 0.8], dtype=torch.float64), torch.tensor([-0.2, 0.5, -0.4, 1.1], dtype=torch.float64)]
     got = [output(call(log_prob_fn, x, theta, signature="log_prob(x, theta)"), "log p_X(x)", (len(x),), like=x)
            for theta in thetas]
     if max_error(got[0], got[1]) < 1e-12:
@@ -257,6 +258,11 @@ def training_loop(train_fn):
         if not opt_steps:
             fail(NO_STEP, "the parameters never changed: no optimiser step was taken.",
                  "opt = torch.optim.Adam(flow.parameters(), lr=lr), and opt.step() after loss.backward().")
+        if not any(opt_steps) and not fresh:
+            fail(NO_GRADIENT, f"the parameters never changed: the optimiser's step() ran {len(opt_steps)} times, but no "
+                 "backward() ever reached the flow's parameters: the loss is cut from them (a .detach(), .item() made "
+                 "into a new tensor, or torch.no_grad() around the loss?).",
+                 "loss = -flow.log_prob(data).mean(), kept as a tensor with its graph; loss.backward().")
         if not any(opt_steps):
             fail(NO_STEP, f"the parameters never changed: the optimiser's step() ran {len(opt_steps)} times, but every "
                  "time the gradients of the flow's parameters were empty (None or zero).",

@@ -58,7 +58,7 @@ def _shift_net(n: int, d: int, seed: int):
     return list(net.parameters()), m
 
 
-SPLITS = ((6, 3, 5), (5, 2, 3), (4, 1, 4), (7, 5, 2))  # (n, d, B): the first is graded with its named mistakes
+SPLITS = ((6, 3, 5), (5, 2, 7), (4, 1, 4), (7, 5, 2))  # (n, d, B): the first is graded with its named mistakes
 
 
 @exercise(DIRECTION, KEPT_CHANGED, M_READS_CHANGED, LOG_DET_NOT_ZERO, SHAPE_B1, NO_WEIGHTS)

@@ -60,7 +60,7 @@ def _affine_net(n: int, d: int, seed: int):
     return list(net.parameters()), mu_alpha
 
 
-SPLITS = ((6, 3, 5), (5, 2, 3), (4, 1, 4), (7, 5, 2))  # (n, d, B): the first is graded with its named mistakes
+SPLITS = ((6, 3, 5), (5, 2, 7), (4, 1, 4), (7, 5, 2))  # (n, d, B): the first is graded with its named mistakes
 
 
 def _grade_coupling(fn, sign: float):

@@ -18,6 +18,7 @@ from ...passes import record_made_passes
 from ..grading import (
     BASE_FORGOTTEN,
     LOG_DET_SIGN,
+    NO_GRADIENT,
     NOT_A_TENSOR,
     SHAPE,
     WRONG,
@@ -34,7 +35,7 @@ __all__ = ["distillation_loss", "kl_estimate", "forward_kl"]
 
 KL_REVERSED = "KL direction reversed"     # E[log p - log q]: the two densities swapped
 SLOW_STUDENT = "the student's slow inverse used"
-DETACHED = "no gradient to the student"
+DETACHED = NO_GRADIENT                   # no gradient to the student (the grading core's name for it)
 STD_NOT_SE = "standard deviation for standard error"
 WRONG_SAMPLES = "samples of the wrong model"
 
