@@ -31,7 +31,7 @@ __all__ = [
     "LOG_DET_SIGN", "DIRECTION", "KEPT_CHANGED", "SEES_ITSELF", "BASE_FORGOTTEN", "EXP_ALPHA", "NO_WEIGHTS",
     "SEQUENTIAL", "ONE_PASS", "SCALE_SIGN", "check_kept", "check_uses_weights", "Conditioner", "sequential",
     "grade_autoregressive", "INPUT_CHANGED", "NO_GRADIENT", "GRADIENT", "GLOBAL_STATE", "OUT_OF_TIME", "ESCAPED",
-    "compare_gradients", "leaf", "time_budget", "TIME_BUDGET_S",
+    "compare_gradients", "leaf", "time_budget", "untimed", "TIME_BUDGET_S",
 ]
 
 # The mistakes a checker can name (``Result.mistake``). The first group every checker may answer; a checker
@@ -275,6 +275,22 @@ def time_budget(seconds: float | None = None):
                 signal.setitimer(signal.ITIMER_REAL, max(old_timer[0] - (time.monotonic() - started), 1e-3), old_timer[1])
         else:
             sys.settrace(old_trace)
+
+
+@contextlib.contextmanager
+def untimed():
+    """Inside a check, do something the time budget must not count (a one-off import of torch's machinery, such as
+    the first optimiser a process makes, which can take seconds on a busy machine)."""
+    deadline = getattr(_budget, "deadline", None)
+    if deadline is None:
+        yield
+        return
+    remaining = deadline - time.monotonic()
+    _budget.deadline = float("inf")
+    try:
+        yield
+    finally:
+        _budget.deadline = time.monotonic() + max(remaining, 0.0)
 
 
 def _out_of_time_message(doing: str, where: str = "") -> str:

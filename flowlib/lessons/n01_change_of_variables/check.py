@@ -31,6 +31,7 @@ from ..grading import (
     max_error,
     output,
     passed,
+    untimed,
 )
 from .maths import Bend
 
@@ -220,6 +221,8 @@ def training_loop(train_fn):
 
     Graded on a diagonal Gaussian fit (a ``Scaling`` flow started away from the identity, 512 points, 200
     steps, lr 0.05), whose maximum-likelihood answer is known: s_i = ½ log mean(x_i²)."""
+    with untimed():  # the first optimiser a process makes imports torch's machinery: seconds, not the student's
+        torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     data = torch.randn(512, 2, generator=generator(3), dtype=torch.float64) * torch.tensor([0.5, 2.0], dtype=torch.float64)
     s0, steps, lr = (0.3, -0.4), 200, 0.05
     flow = _scaling_flow(s0)
