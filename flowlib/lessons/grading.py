@@ -389,7 +389,9 @@ def call(fn, *args, signature: str | None = None, hint: str | None = None, mutab
         _restore(state)
         what = "called sys.exit() (SystemExit)" if isinstance(exc, SystemExit) else "was interrupted (KeyboardInterrupt)"
         fail(ESCAPED, f"{name} {what} {_where(exc, fn, signature)}: a function must return its result, "
-             "the checker cannot grade a program that stops.", "remove the exit; end the function with `return ...`.")
+             "the checker cannot grade a program that stops.",
+             "remove the exit; end the function with `return ...`." if isinstance(exc, SystemExit) else
+             "if you stopped it (the ■ button), run the cell again; otherwise remove the `raise`.")
     except Exception as exc:  # noqa: BLE001 -- any error in the student's code becomes a sentence
         _restore(state)
         fail(RAISED, f"{name} raised {type(exc).__name__} {_where(exc, fn, signature)}: {_first_line(exc)}", hint)
