@@ -3,9 +3,12 @@ r"""Write copies of the notebooks without the exercises' solutions, for an assig
     python scripts/strip_solutions.py                    # -> student-notebooks/*.ipynb (git-ignored)
     python scripts/strip_solutions.py --out DIR NB...    # chosen notebooks, another folder
 
-Every cell tagged ``solution`` (the folded solution under an exercise, and the folded hints for the open
-questions after each summary) is left out; everything else is copied as it is, outputs included (an
-exercise cell's stored output says "Not solved yet").
+Every cell tagged ``solution`` is left out: the folded solution under an exercise, the folded hints for the
+open questions after each summary, and the code cells where a notebook runs an exercise's answer for its own
+later cells (in 03, 04 and 07; in a copy, those later cells use the student's checked functions instead).
+Everything else is copied as it is, outputs included (an exercise cell's stored output says "Not solved yet").
+``tests/notebooks/test_student_notebooks.py`` checks that no cell of a copy gives an answer away, that every
+exercise cell says "Not solved yet", and that a copy runs top to bottom once its exercises are solved.
 """
 
 from __future__ import annotations

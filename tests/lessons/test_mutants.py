@@ -32,7 +32,6 @@ def f(z, m, d, lr):
 
 
 def test_the_mutator_makes_every_kind_of_mutant():
-    seen = {}
     code, extra = M.instrument(SNIPPET)
     ns = {"torch": torch, **extra}
     exec(code, ns)
@@ -48,7 +47,6 @@ def test_the_mutator_makes_every_kind_of_mutant():
     assert any("the input itself" in w for w in whats)
     assert all("docstring" not in m.diff for m in found if "no_grad" not in m.what)  # the docstring is never mutated
     assert len({m.source for m in found}) == len(found) and all(m.source != ast.unparse(ast.parse(SNIPPET)) for m in found)
-    del seen
 
 
 def _probe(fns, k, rec, g):

@@ -102,7 +102,7 @@ WRONG = {
 
 WRONG_KINDS = {
     "sample_exponential": [
-        ("argument ignored: rate hard-coded", ('WRONG',), """
+        ("argument ignored: rate hard-coded", ('WRONG', 'NO_WEIGHTS'), """
 def sample_exponential(u, rate):
     return -torch.log1p(-u) / 2.0
 check.sample_exponential(sample_exponential)"""),
@@ -118,7 +118,7 @@ def sample_exponential(u, rate):
 check.sample_exponential(sample_exponential)"""),
     ],
     "bend_log_prob": [
-        ("argument ignored: φ read as a", ('WRONG',), _bend(phi="a")),
+        ("argument ignored: φ read as a", ('WRONG', 'NO_WEIGHTS'), _bend(phi="a")),
         ("gradient cut: through NumPy", ('NO_GRADIENT',),
          _bend(result="torch.as_tensor((log_p_z - (a + s * z1)).detach().numpy())")),
         ("input mutated in place", ('INPUT_CHANGED',), _bend(result="x.mul_(0).sum(-1) + log_p_z - (a + s * z1)")),
@@ -126,8 +126,8 @@ check.sample_exponential(sample_exponential)"""),
             "    a, s, b, phi = theta\n", "    a, s, b, phi = theta\n    torch.set_default_dtype(torch.float64)\n")),
     ],
     "training_loop": [
-        ("argument ignored: lr hard-coded", ('WRONG',), _train().replace("lr=lr", "lr=0.05")),
-        ("argument ignored: steps hard-coded", ('WRONG', 'SHAPE'), _train().replace("range(steps)", "range(200)")),
+        ("argument ignored: lr hard-coded", ('WRONG', 'NO_WEIGHTS'), _train().replace("lr=lr", "lr=0.05")),
+        ("argument ignored: steps hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _train().replace("range(steps)", "range(200)")),
         ("input mutated in place: data standardised", ('INPUT_CHANGED',), _train().replace(
             "    losses = []\n", "    losses = []\n    data -= data.mean(0)\n    data /= data.std(0)\n")),
         ("zero_grad between backward and step (no update at all; the message must not say no step was taken)", None,

@@ -95,7 +95,7 @@ WRONG_KINDS = {
         ("gradient cut: .detach()", ('NO_GRADIENT',), _log_det("L.detach().diagonal(dim1=-2, dim2=-1).abs().log().sum(-1)")),
     ],
     "composition": [
-        ("argument ignored: the number of layers hard-coded", ('WRONG',), """
+        ("argument ignored: the number of layers hard-coded", ('WRONG', 'NO_WEIGHTS'), """
 def stack_forward(layers, z):
     log_det = z.new_zeros(len(z))
     for layer in layers[:3]:
@@ -136,9 +136,9 @@ check.composition(stack_forward)"""),
 @torch.no_grad()
 def bend_jacobian(z, theta):
     a, s, b, phi = theta
-    return torch.stack([z, z, z]) @ torch.ones(2, 2, dtype=z.dtype)
+    return z @ torch.ones(3, 2, dtype=z.dtype)     # a shape error, on line 4 of the function
 check.bend_jacobian(bend_jacobian)"""),
-        ("argument ignored: θ hard-coded", ('WRONG',), """
+        ("argument ignored: θ hard-coded", ('WRONG', 'NO_WEIGHTS'), """
 def bend_jacobian(z, theta):
     a, s, b, phi = torch.tensor([0.3, 0.4, 0.6, 0.3], dtype=z.dtype)
     dy_dz = torch.stack([torch.stack([torch.exp(a), torch.zeros_like(a)]),

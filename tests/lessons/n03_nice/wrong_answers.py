@@ -99,7 +99,7 @@ WRONG_KINDS = {
         ("argument ignored: d hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS', 'KEPT_CHANGED'),
          _add().replace("z[:, :d], z[:, d:]", "z[:, :3], z[:, 3:]")
          .replace("x[:, :d], x[:, d:]", "x[:, :3], x[:, 3:]")),
-        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG'),
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _add(forward="torch.cat([z1, z2 + m(z1)], 1), z.new_zeros(5)",
                                                              inverse="torch.cat([x1, x2 - m(x1)], 1), x.new_zeros(5)")),
         ("gradient cut: m(z1).detach()", ('GRADIENT',),
@@ -113,14 +113,16 @@ WRONG_KINDS = {
             forward="z * torch.as_tensor(np.exp(s.detach().numpy())), s.sum().expand(len(z))")),
         ("gradient cut: the log-det detached", ('GRADIENT',),
          _scale(forward="z * torch.exp(s), s.sum().detach().expand(len(z))")),
-        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG'), _scale(forward="z * torch.exp(s), s.sum().expand(5)",
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
+         _scale(forward="z * torch.exp(s), s.sum().expand(5)",
                                                                inverse="x * torch.exp(-s), (-s.sum()).expand(5)")),
         ("global state: set_grad_enabled(False)", ('GLOBAL_STATE',), _scale().replace(
             "def scaling_forward(z, s):\n", "def scaling_forward(z, s):\n    torch.set_grad_enabled(False)\n")),
     ],
     "log_prob": [
-        ("argument ignored: the dimension hard-coded", ('WRONG',), _logp(constant="0.5 * 4 * math.log(2 * math.pi)")),
-        ("argument ignored: the number of layers hard-coded", ('WRONG',), _logp(order="reversed(layers[:3])")),
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'NO_WEIGHTS'),
+         _logp(constant="0.5 * 4 * math.log(2 * math.pi)")),
+        ("argument ignored: the number of layers hard-coded", ('WRONG', 'NO_WEIGHTS'), _logp(order="reversed(layers[:3])")),
         ("gradient cut: torch.no_grad() around the inverse passes", ('NO_GRADIENT',), _logp().replace(
             "        z, ld = layer.inverse(z)\n", "        with torch.no_grad():\n            z, ld = layer.inverse(z)\n")),
         ("global state: deterministic algorithms", ('GLOBAL_STATE',), _logp().replace(

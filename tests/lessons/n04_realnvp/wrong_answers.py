@@ -84,7 +84,7 @@ WRONG_KINDS = {
          .replace("    v1, v2 = ", "    torch.set_grad_enabled(False)\n    v1, v2 = ")),
     ],
     "affine_inverse": [
-        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG'),
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)",
                                                              "-alpha.sum(-1)[:5]")),
         ("gradient cut: under torch.no_grad()", ('GRADIENT',),
@@ -102,9 +102,9 @@ WRONG_KINDS = {
         ("tied weights: the same two layers repeated", ('TIED',), _STACK.format(body=(
             "    pair = [AffineCoupling(dim, parity=0), AffineCoupling(dim, parity=1)]\n"
             "    return [pair[i % 2] for i in range(k)]"))),
-        ("argument ignored: the number of layers hard-coded", ('WRONG', 'SHAPE'), _STACK.format(body=(
+        ("argument ignored: the number of layers hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _STACK.format(body=(
             "    return [AffineCoupling(dim, parity=i % 2) for i in range(4)]"))),
-        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE'), _STACK.format(body=(
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _STACK.format(body=(
             "    return [AffineCoupling(2, parity=i % 2) for i in range(k)]"))),
         ("tied weights: one network shared", ('TIED',), _STACK.format(body=(
             "    layers = [AffineCoupling(dim, parity=i % 2) for i in range(k)]\n"

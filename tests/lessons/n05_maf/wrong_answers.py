@@ -119,7 +119,7 @@ WRONG_KINDS = {
     ],
     "maf_forward": [
         ("input mutated in place: x is z itself", ('INPUT_CHANGED',), _MAF_FORWARD.format(buffer="z", passes="z.shape[1]")),
-        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'RAISED'),
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS'),
          _MAF_FORWARD.format(buffer="torch.zeros_like(z)", passes="4")),
         ("infinite loop: the counter never moves", ('OUT_OF_TIME',), """
 def maf_forward(z, mu_alpha):

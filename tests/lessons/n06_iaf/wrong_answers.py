@@ -107,13 +107,14 @@ WRONG_KINDS = {
     ],
     "iaf_inverse": [
         ("input mutated in place: z is x itself", ('INPUT_CHANGED',), _IAF_INVERSE.format(buffer="x", passes="x.shape[1]")),
-        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'RAISED'),
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS'),
          _IAF_INVERSE.format(buffer="torch.zeros_like(x)", passes="4")),
         ("error inside a @torch.no_grad()-decorated function", ('RAISED',), "@torch.no_grad()" + _IAF_INVERSE.format(
             buffer="torch.zeros_like(x)", passes="x.shape[1]").replace("mu_alpha(z)", "mu_alpha(z[:, :i])")),
     ],
     "sample_with_log_prob": [
-        ("argument ignored: n hard-coded", ('SHAPE', 'WRONG'), _SAMPLE.format(n="500", log_q="flow.base.log_prob(z) - log_det")),
+        ("argument ignored: n hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
+         _SAMPLE.format(n="500", log_q="flow.base.log_prob(z) - log_det")),
         ("gradient cut: the log-det detached", ('GRADIENT',),
          _SAMPLE.format(n="n", log_q="flow.base.log_prob(z) - log_det.detach()")),
         ("gradient cut: sampled under torch.no_grad()", ('NO_GRADIENT',),

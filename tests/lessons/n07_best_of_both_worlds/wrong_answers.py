@@ -85,23 +85,25 @@ WRONG_KINDS = {
                   "    z = student.base.sample(n)\n    with torch.no_grad():\n        x, log_det = student(z)\n")),
         ("gradient cut: through NumPy", ('NO_GRADIENT',), "import numpy as np\n" + _DISTIL.format(
             result="torch.as_tensor(np.mean((log_q - teacher.log_prob(x)).detach().numpy()))")),
-        ("argument ignored: n hard-coded", ('WRONG',), _DISTIL.format(result="(log_q - teacher.log_prob(x)).mean()")
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'), _DISTIL.format(result="(log_q - teacher.log_prob(x)).mean()")
          .replace("student.base.sample(n)", "student.base.sample(256)")),
         ("global state: set_grad_enabled(False) after the loss", ('GLOBAL_STATE',), _DISTIL.format(result="loss").replace(
             "    return loss\n",
             "    loss = (log_q - teacher.log_prob(x)).mean()\n    torch.set_grad_enabled(False)\n    return loss\n")),
     ],
     "kl_estimate": [
-        ("argument ignored: n hard-coded", ('WRONG',), _KL.format(terms="log_q - p.log_prob(x)", se="terms.std() / math.sqrt(n)")
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'),
+         _KL.format(terms="log_q - p.log_prob(x)", se="terms.std() / math.sqrt(n)")
          .replace("q.sample_with_log_prob(n)", "q.sample_with_log_prob(1000)")),
         ("escape: KeyboardInterrupt", ('ESCAPED',), _KL.format(terms="log_q - p.log_prob(x)", se="terms.std() / math.sqrt(n)")
          .replace("    x, log_q = q.sample_with_log_prob(n)\n",
                   "    x, log_q = q.sample_with_log_prob(n)\n    raise KeyboardInterrupt\n")),
     ],
     "forward_kl": [
-        ("gradient cut: the student's log-density detached", ('NO_GRADIENT',), _FORWARD_KL.format(
-            samples="teacher.sample(n)", difference="teacher.log_prob(x) - student.log_prob(x).detach()")),
-        ("argument ignored: n hard-coded", ('WRONG',), _FORWARD_KL.format(
+        ("global state: set_grad_enabled(False) to save work, left off", ('GLOBAL_STATE',), _FORWARD_KL.format(
+            samples="teacher.sample(n)", difference="teacher.log_prob(x) - student.log_prob(x)")
+         .replace("    x = teacher.sample(n)\n", "    torch.set_grad_enabled(False)\n    x = teacher.sample(n)\n")),
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'), _FORWARD_KL.format(
             samples="teacher.sample(300)", difference="teacher.log_prob(x) - student.log_prob(x)")),
     ],
 }
