@@ -845,6 +845,16 @@ def functions(exercise: Exercise, source: str):
     return [ns[name] for name in exercise.fn_names]
 
 
+def _replayable(value):
+    """A copy of what a checker passed: tensors detached (the checkers hand over clones of leaves, which carry a
+    graph and cannot be deep-copied), containers copied, the rest deep-copied."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_replayable(v) for v in value)
+    return copy.deepcopy(value)
+
+
 def prepare(exercise: Exercise):
     """Run the published solution through its checker with every expression recorded: (types and first values
     of its expressions, the probe, the original's behaviour)."""
@@ -866,7 +876,7 @@ def prepare(exercise: Exercise):
         if probe is None:
             ns.update({name: recorder(ns[name]) for name in exercise.fn_names})
         eval(compile(exercise.call, "<check call>", "eval"), ns)
-    probe = probe or replay_probe([copy.deepcopy(args) for args in calls[:3]])
+    probe = probe or replay_probe([_replayable(args) for args in calls[:3]])
     original = behaviour(probe, functions(exercise, exercise.solution))
     raised = [rec for rec in original if rec and rec[-1][0] == "raised"]
     if raised:

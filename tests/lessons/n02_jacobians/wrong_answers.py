@@ -60,6 +60,8 @@ WRONG = {
         (SHAPE_B1, _TRI.format("L.diagonal(dim1=-2, dim2=-1).abs().log().sum(-1, keepdim=True)")),
         (jac.DENSE_DET, _TRI.format("torch.linalg.slogdet(L).logabsdet")),
         (jac.DENSE_DET, _TRI.format("torch.det(L).abs().log()")),
+        (jac.DENSE_DET, _TRI.format("L.slogdet().logabsdet")),
+        (jac.PRODUCT_OVERFLOW, _TRI.format("L.diagonal(dim1=-2, dim2=-1).prod(-1).abs().log()")),
     ],
     "composition": [
         (jac.LAYER_ORDER, _stack(order="reversed(layers)")),

@@ -102,7 +102,7 @@ WRONG_KINDS = {
         ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _add(forward="torch.cat([z1, z2 + m(z1)], 1), z.new_zeros(5)",
                                                              inverse="torch.cat([x1, x2 - m(x1)], 1), x.new_zeros(5)")),
-        ("gradient cut: m(z1).detach()", ('GRADIENT', 'NO_GRADIENT'),
+        ("gradient cut: m(z1).detach()", ('NO_GRADIENT', 'GRADIENT'),
          _add(forward="torch.cat([z1, z2 + m(z1).detach()], 1), z.new_zeros(len(z))")),
         ("input mutated in place", ('INPUT_CHANGED',), _add(forward="torch.cat([z1, z2.add_(m(z1))], 1), z.new_zeros(len(z))")),
         ("input mutated in place (inverse)", ('INPUT_CHANGED',),

@@ -54,6 +54,10 @@ WRONG = {
         (rnvp.SAME_HALF, "from flowlib import AffineCoupling\n"
                          "def make_layers(dim, k):\n    return [AffineCoupling(dim) for _ in range(k)]\n"
                          "check.alternating_stack(make_layers)"),
+        (rnvp.TIED, "from flowlib import AffineCoupling\n"
+                    "def make_layers(dim, k):\n    pair = [AffineCoupling(dim, parity=0), AffineCoupling(dim, parity=1)]\n"
+                    "    return [pair[i % 2] for i in range(k)]\n"
+                    "check.alternating_stack(make_layers)"),
     ],
 }
 
@@ -70,7 +74,7 @@ WRONG_KINDS = {
          .replace("v[:, :d], v[:, d:]", "v[:, :3], v[:, 3:]")),
         ("gradient cut: α detached", ('GRADIENT', 'NO_GRADIENT'),
          _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.detach().sum(-1)")),
-        ("gradient cut: the network's output detached", ('GRADIENT', 'NO_GRADIENT'),
+        ("gradient cut: the network's output detached", ('NO_GRADIENT', 'GRADIENT'),
          _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.sum(-1)",
                                                              net="(lambda v1: [t.detach() for t in mu_alpha(v1)])")),
         ("input mutated in place", ('INPUT_CHANGED',),
@@ -83,7 +87,7 @@ WRONG_KINDS = {
         ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
          _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)",
                                                              "-alpha.sum(-1)[:5]")),
-        ("gradient cut: under torch.no_grad()", ('GRADIENT', 'NO_GRADIENT'),
+        ("gradient cut: under torch.no_grad()", ('NO_GRADIENT', 'GRADIENT'),
          _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)", "-alpha.sum(-1)")
          .replace("    mu, alpha = mu_alpha(v1)", "    with torch.no_grad():\n        mu, alpha = mu_alpha(v1)")),
         ("input mutated in place", ('INPUT_CHANGED',),
