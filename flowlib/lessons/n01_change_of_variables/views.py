@@ -27,7 +27,7 @@ import torch
 from matplotlib.legend import Legend
 
 from ... import check_points, shoelace_area
-from ...plotting import grid_lines, nan_joined, sparse_ticks
+from ...plotting import grid_lines, grid_points, nan_joined, sparse_ticks
 from ..demo import Demo
 from ..view import View, clamped_index
 from .maths import (
@@ -333,9 +333,7 @@ _BOX = (-7.0, 6.0, -3.5, 9.5)  # where the data of THETA_TRUE lie (0.1% to 99.9%
 
 
 def _grid(n: int):
-    gx, gy = torch.meshgrid(torch.linspace(_BOX[0], _BOX[1], n, dtype=torch.float64),
-                            torch.linspace(_BOX[2], _BOX[3], n, dtype=torch.float64), indexing="xy")
-    return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+    return grid_points(_BOX, n, dtype=torch.float64)[0]
 
 
 def _grid_lines(bend: Bend, lines: int = 9, points: int = 40, half: float = 2.5) -> np.ndarray:
