@@ -43,7 +43,7 @@ N_VALIDATION = 500
 BUDGET = {
     "NICE": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
     "RealNVP": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
-    "multi-scale RealNVP": dict(epochs=90, batch=64, lr=1e-3, weight_decay=5e-5, patience=15),
+    "multi-scale RealNVP": dict(epochs=70, batch=64, lr=1e-3, weight_decay=5e-5, patience=15),
 }
 WARMUP_STEPS = 200
 
