@@ -41,7 +41,7 @@ from flowlib.mnist_models import MNIST_DIM, MNIST_MODELS, WEIGHTS_DIR, load_mnis
 N_VALIDATION = 500
 # epochs, batch size, learning rate, L2 weight decay, patience (epochs without a better validation score)
 BUDGET = {
-    "NICE": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
+    "NICE": dict(epochs=100, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
     "RealNVP": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
     "multi-scale RealNVP": dict(epochs=70, batch=64, lr=1e-3, weight_decay=5e-5, patience=15),
 }
