@@ -156,7 +156,6 @@ def train(name: str, data, run_dir: Path | None, wall_budget: float, out_dir: Pa
             "history (epoch, seconds, training bits/dim, validation bits/dim)": state["history"]}
 
 
-@torch.no_grad()
 def score_samples(names, out_dir: Path) -> dict:
     """Sample quality of the stored models: a digit classifier (``train_digit_classifier``, seed 0) trained on
     the 4500 training digits reads N_SAMPLES samples of each model at each of TEMPERATURES (seed 0 before each)."""
@@ -171,7 +170,8 @@ def score_samples(names, out_dir: Path) -> dict:
         scores = {}
         for t in TEMPERATURES:
             torch.manual_seed(0)
-            scores[str(t)] = _rounded(sample_quality(classifier, flow.sample(N_SAMPLES, temperature=t)))
+            with torch.no_grad():
+                scores[str(t)] = _rounded(sample_quality(classifier, flow.sample(N_SAMPLES, temperature=t)))
         result[name] = scores
         print(f"  {name}: " + ", ".join(f"T = {t}: {v['confident']:.1%} confident, score {v['score']:.2f}"
                                         for t, v in scores.items()), flush=True)
