@@ -53,7 +53,7 @@ test: setup setup-ipyw7  ## the whole suite: lint, unit tests, doctests, strict 
 	$(MAKE) --no-print-directory test-ipyw7
 
 test-ipyw7: setup-ipyw7  ## strict nbval over every notebook, the headless slider tests and the playground (logic and kernel), with Colab's ipywidgets 7.7.1
-	$(VENV7)/bin/python -m pytest notebooks tests/test_sliders_headless.py tests/test_playground.py tests/test_playground_kernel.py
+	$(VENV7)/bin/python -m pytest notebooks tests/lessons/test_sliders_headless.py tests/lessons/n08_playground tests/notebooks/test_playground_kernel.py
 
 test-fast: setup  ## unit tests, doctests and headless slider tests: no notebooks, kernels, browsers or long training (the `slow` marker)
 	$(BIN)/python -m pytest tests flowlib -m "not slow"
@@ -70,7 +70,7 @@ links: setup  ## regenerate README's badges and run times and every notebook's C
 figures: setup  ## regenerate the README's figures in docs/ (trains a small flow: under a minute)
 	$(BIN)/python scripts/make_figures.py
 
-# The shipped weights are in git: this is only needed after changing a model or its budget in flowlib/demos/mnist.py.
+# The shipped weights are in git: this is only needed after changing a model or its budget in flowlib/mnist_models.py.
 mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread: 5 + 9 + 15 min measured on a 2-core machine shared by 8 jobs)
 	$(BIN)/python scripts/train_mnist.py
 

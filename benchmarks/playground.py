@@ -3,7 +3,7 @@ and the time from Train to the first frame.
 
     .venv/bin/python benchmarks/playground.py [--seconds 6] [--rounds 2] [--model RealNVP] [--data moons]
 
-Without a kernel: the page (``flowlib.demos.playground.Playground``, real widgets, no frontend) runs
+Without a kernel: the page (``flowlib.lessons.n08_playground.Playground``, real widgets, no frontend) runs
 its training task on an asyncio loop of this process, as it does on the kernel's loop. "no display"
 is ``Session.step`` in the same chunks for the same time. The two alternate ``--rounds`` times, so a
 change in the machine's load hits both; the medians are printed. Goals (issue 16): the display costs
@@ -17,8 +17,8 @@ import asyncio
 import statistics
 import time
 
-from flowlib.demos.playground import CHUNK_S, Playground
-from flowlib.playground import Settings
+from flowlib.lessons.n08_playground.session import Settings
+from flowlib.lessons.n08_playground.views import CHUNK_S, Playground
 
 
 def steps_without_display(settings: Settings, seconds: float) -> float:

@@ -1,5 +1,5 @@
-r"""How long a slider redraw takes: every Demo in flowlib.demos, one view of its ``example_state()``
-moved through every setting of its ``settings()`` and rendered to PNG after each move, as
+r"""How long a slider redraw takes: every Demo of every lesson (``flowlib.lessons.nNN_<stem>.views``), one view
+of its ``example_state()`` moved through every setting of its ``settings()`` and rendered to PNG after each move, as
 ``Demo.show`` displays it, ``--repeats`` times after one warm-up pass.
 
     python benchmarks/redraw.py                 # every demo
@@ -10,7 +10,7 @@ Prints one row per demo: settings drawn; the median ms of building the view and 
 first time (when the widget appears); the median ms of ``update`` alone (changing the artists); then
 median, p90 and max ms of update plus the render to PNG (what a student waits for after a slider
 move), and whether that median meets the 100 ms goal. Exits with status 1 when a median misses it.
-The slider tests assert 10x the goal (tests/test_sliders_headless.py): timings on a busy machine are
+The slider tests assert 10x the goal (tests/lessons/test_sliders_headless.py): timings on a busy machine are
 noisy, a real regression is not.
 """
 

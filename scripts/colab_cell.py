@@ -6,7 +6,7 @@ badges and the Colab install point at is ``BRANCH`` below. Everything else is de
     python scripts/colab_cell.py        # print the exact source of every notebook's first cell
 
 ``scripts/sync_links.py`` writes this cell into every notebook and the badges into README.md;
-``tests/test_links.py`` fails when any of them disagrees. Import from here, never copy the strings.
+``tests/repository/test_links.py`` fails when any of them disagrees. Import from here, never copy the strings.
 """
 
 from __future__ import annotations

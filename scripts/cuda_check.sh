@@ -3,7 +3,7 @@
 #
 #     bash scripts/cuda_check.sh [OUT_DIR]      # default OUT_DIR: cuda-check/; PYTHON=.venv/bin/python to choose
 #
-# 1. flowlib's unit tests with a GPU present (tests/test_layers.py::test_layers_on_cuda runs only then);
+# 1. flowlib's unit tests with a GPU present (tests/library/test_layers.py::test_layers_on_cuda runs only then);
 # 2. flowlib against zuko and nflows on CUDA (benchmarks/compare.py; skipped if they are not installed);
 # 3. every notebook top to bottom in a fresh kernel on copies (the setup cells pick CUDA when it is
 #    there), so every assertion in them runs on the GPU; each notebook's time is printed.
@@ -29,8 +29,8 @@ step() {  # step NAME COMMAND...: run, keep its output, remember a failure
     [ "$rc" -eq 0 ] || status=1
 }
 
-step tests "$py" -m pytest -q -m "not slow" tests/test_layers.py tests/test_flow.py tests/test_errors.py \
-    tests/test_distill.py tests/test_train.py tests/test_datasets.py flowlib
+step tests "$py" -m pytest -q -m "not slow" tests/library/test_layers.py tests/library/test_flow.py tests/library/test_errors.py \
+    tests/library/test_distill.py tests/library/test_train.py tests/library/test_datasets.py flowlib
 if "$py" -c "import zuko, nflows" 2>/dev/null; then
     step compare "$py" benchmarks/compare.py --device cuda
 else

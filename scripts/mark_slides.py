@@ -3,7 +3,7 @@ r"""Mark every notebook's cells for lecture mode: live slides in JupyterLab with
     python scripts/mark_slides.py                 # mark notebooks/*.ipynb in place (idempotent)
     python scripts/mark_slides.py --check         # exit 1, naming the cells, if any is marked otherwise
 
-Rules, from the cells alone, so a new cell is marked like its neighbours (``tests/test_slides.py``
+Rules, from the cells alone, so a new cell is marked like its neighbours (``tests/notebooks/test_slides.py``
 fails on a notebook whose marks differ from these):
 
 - the Colab install cell (the first cell), empty cells, and the setup code before the first ``##``

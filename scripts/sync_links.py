@@ -17,7 +17,7 @@ What it writes:
   first cell is not a Colab cell gets one inserted, and must then be re-run (execution counts).
 
 The check also fails when the course map names a section (``§ heading``) that is not a heading of
-its notebook, or misses a notebook. ``tests/test_links.py`` runs it, so a stale badge, cell or
+its notebook, or misses a notebook. ``tests/repository/test_links.py`` runs it, so a stale badge, cell or
 section fails the test suite.
 """
 

@@ -15,7 +15,7 @@ default (repeatable, and it leaves the other core free); CUDA is used when there
 The weights are stored in float16; the scores written to flowlib/weights/mnist.json (held-out bits per
 dimension with its standard error over the 500 digits, training and validation bits per dimension, and
 the per-epoch history: seconds, training and validation bits per dimension) are those of the stored
-copy, loaded back (tests/test_mnist_weights.py checks that they reproduce).
+copy, loaded back (tests/library/test_mnist_weights.py checks that they reproduce).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 r"""The slider tests' machinery: finding every ``Demo``, the settings worth drawing, moving a view through
-them, and the pixel comparison with a fresh view. Used by ``tests/test_sliders_*.py``,
-``benchmarks/redraw.py`` and, inside a notebook's kernel, by ``tests/notebook_sliders.py`` (which puts
+them, and the pixel comparison with a fresh view. Used by ``tests/lessons/test_sliders_headless.py``,
+``tests/notebooks/test_sliders_*.py``, ``benchmarks/redraw.py`` and, inside a notebook's kernel, by
+``tests/notebooks/notebook_sliders.py`` (which puts
 this folder on the kernel's ``sys.path``).
 
-- ``all_demos()`` finds every ``Demo`` defined at module level in a ``flowlib.demos.*`` module;
+- ``all_demos()`` finds every ``Demo`` defined at module level in a lesson's ``views.py``
+  (``flowlib.lessons.nNN_<stem>.views``);
 - ``settings(demo)`` lists the slider values worth drawing (each slider's ends and middle, every
   option of a dropdown, the demo's ``special`` settings); ``exercise(demo)`` moves one view through them
   all as a student would, timing each update and each update plus the PNG that ``Demo.show`` displays,
@@ -11,7 +13,7 @@ this folder on the kernel's ``sys.path``).
 - ``shown()`` lists the widgets that ``Demo.show`` built in this process.
 
 >>> import ipywidgets
->>> from flowlib.demos import Demo
+>>> from flowlib.lessons.demo import Demo
 >>> def draw(xs, slope=1.0):  # a plain drawing function: an instructor's first draft
 ...     from matplotlib.figure import Figure
 ...     fig = Figure(figsize=(2, 2))
@@ -34,8 +36,10 @@ import sys
 import time
 from typing import NamedTuple
 
-import flowlib.demos
-from flowlib.demos import Demo, DemoError, View
+import flowlib.lessons
+from flowlib.lessons import demo as demo_module
+from flowlib.lessons.demo import Demo, DemoError
+from flowlib.lessons.view import View
 
 __all__ = ["Timing", "all_demos", "check_fits", "demo_name", "exercise", "move_each_slider", "settings", "shown", "slider_values"]
 
@@ -182,10 +186,18 @@ def _png(demo: Demo, view: View, setting: dict) -> bytes:
 
 
 def all_demos() -> dict[str, Demo]:
-    r"""Every ``Demo`` defined at module level in a ``flowlib.demos.*`` module, named ``"module.NAME"``."""
+    r"""Every ``Demo`` defined at module level in a lesson's ``views.py``, named ``"nNN_<stem>.NAME"``."""
     demos = {}
-    for info in sorted(pkgutil.iter_modules(flowlib.demos.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"flowlib.demos.{info.name}")
+    for info in sorted(pkgutil.iter_modules(flowlib.lessons.__path__), key=lambda info: info.name):
+        if not info.ispkg:
+            continue  # the machinery (demo, view, grading, course), not a lesson
+        name = f"flowlib.lessons.{info.name}.views"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue  # a lesson without views
         for attr, value in vars(module).items():
             if isinstance(value, Demo):
                 demos[f"{info.name}.{attr}"] = value
@@ -193,15 +205,15 @@ def all_demos() -> dict[str, Demo]:
 
 
 def demo_name(demo: Demo) -> str:
-    r"""``"module.NAME"`` of a demo defined in a ``flowlib.demos.*`` module, else its view's name."""
+    r"""``"nNN_<stem>.NAME"`` of a demo defined in a lesson's ``views.py``, else its view's name."""
     for module_name, module in list(sys.modules.items()):
-        if module_name.startswith("flowlib.demos.") and module is not None:
+        if module_name.startswith("flowlib.lessons.") and module_name.endswith(".views") and module is not None:
             for attr, value in vars(module).items():
                 if value is demo:
-                    return f"{module_name.removeprefix('flowlib.demos.')}.{attr}"
+                    return f"{module_name.removeprefix('flowlib.lessons.').removesuffix('.views')}.{attr}"
     return getattr(demo.view, "__qualname__", repr(demo.view))
 
 
 def shown() -> list[tuple[str, Demo, object]]:
     r"""``(name, demo, widget)`` for every widget ``Demo.show`` built in this process, oldest first."""
-    return [(demo_name(demo), demo, widget) for demo, widget in flowlib.demos._SHOWN]
+    return [(demo_name(demo), demo, widget) for demo, widget in demo_module._SHOWN]

@@ -7,17 +7,18 @@ inputs and random weights, against flowlib (and autograd), and returns a ``Resul
 stack trace: an exception in the student's code is reported with the line of their function; a blank
 scaffold (a body of ``...``, ``pass`` or ``raise NotImplementedError``) gives "Not solved yet: ...".
 
-How to add a checker (one module per notebook, named like its ``flowlib.demos`` module):
+How to add a checker (each lesson's checkers live in its folder, ``flowlib/lessons/nNN_<notebook>/check.py``):
 
-1. In ``flowlib/check/<notebook>.py`` write ``@exercise(MISTAKE, ...)`` above ``def name(student_fn, ...)``,
-   listing the named mistakes it recognises (constants of ``_grading``, or strings of the module's own).
+1. In that ``check.py`` write ``@exercise(MISTAKE, ...)`` above ``def name(student_fn, ...)``, listing the
+   named mistakes it recognises (constants of ``flowlib.lessons.grading``, or strings of the module's own).
 2. In its body: draw inputs from ``generator(seed)``; call the student's code only through
    ``call(fn, *args, signature="forward(z, m, d)")``; check what comes back with ``pair``/``output``
    (type, shape, (B, 1) for (B,), dtype, finiteness); compare with ``compare(got, want, name,
    [(MISTAKE, what that mistake returns, message, hint), ...], hint=...)``, or ``fail(MISTAKE, message,
    hint)`` for any other test; return ``passed("what was verified")``.
-3. Re-export it here, and give each named mistake a wrong answer in ``tests/wrong_answers_*.py`` (a module per
-   group of notebooks; ``tests/test_exercises.py`` collects them all and runs every exercise cell).
+3. Re-export it here, and give each named mistake a wrong answer in the lesson's
+   ``tests/lessons/nNN_<notebook>/wrong_answers.py`` (``tests/lessons/test_exercises.py`` collects them all
+   and runs every exercise cell).
 
 In a notebook, an exercise is a code cell tagged ``exercise`` (the scaffold, ending with the check call)
 followed by a markdown cell tagged ``solution`` holding ``<details><summary>Solution</summary>`` and one
@@ -25,14 +26,14 @@ fenced python block; the tests run that very block through the checker. ``script
 writes copies of the notebooks without the cells tagged ``solution`` (solutions, and the folded hints).
 """
 
-from ._grading import Result
-from .change_of_variables import bend_log_prob, sample_exponential, training_loop
-from .distillation import distillation_loss, forward_kl, kl_estimate
-from .iaf import iaf_forward, iaf_inverse, sample_with_log_prob
-from .jacobians import bend_jacobian, composition, triangular_log_det
-from .maf import made_masks, maf_forward, maf_inverse
-from .nice import additive_coupling, log_prob, scaling
-from .realnvp import affine_forward, affine_inverse, alternating_stack
+from ..lessons.grading import Result
+from ..lessons.n01_change_of_variables.check import bend_log_prob, sample_exponential, training_loop
+from ..lessons.n02_jacobians.check import bend_jacobian, composition, triangular_log_det
+from ..lessons.n03_nice.check import additive_coupling, log_prob, scaling
+from ..lessons.n04_realnvp.check import affine_forward, affine_inverse, alternating_stack
+from ..lessons.n05_maf.check import made_masks, maf_forward, maf_inverse
+from ..lessons.n06_iaf.check import iaf_forward, iaf_inverse, sample_with_log_prob
+from ..lessons.n07_best_of_both_worlds.check import distillation_loss, forward_kl, kl_estimate
 
 __all__ = [
     "Result",

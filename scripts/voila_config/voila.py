@@ -1,4 +1,4 @@
-# Voilà's configuration for this course (`make playground`, tests/test_playground_browser.py pass
+# Voilà's configuration for this course (`make playground`, tests/notebooks/test_playground_browser.py pass
 # --Voila.config_file_paths=scripts/voila_config). Voilà executes the notebook with VoilaExecutor, its own
 # nbclient subclass, which can miss a cell's reply exactly as nbclient does (scripts/run_notebooks.py,
 # SteadyNotebookClient: the Output-widget mimic's send races with the reply's arrival, and the page then

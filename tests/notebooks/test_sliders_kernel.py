@@ -1,0 +1,104 @@
+r"""Layer 2 of the slider tests: in a real kernel (nbclient), without a browser.
+
+For each notebook with a ``Demo.show`` widget: execute it top to bottom, then, in the same kernel,
+move every slider of every widget through its demo's ``settings()`` (the ends, the middle, every
+dropdown option, the special settings: the same list the headless layer draws) and assert that the
+image in the widget's Output changes, that no error appears there, and that restoring the initial
+values brings back the original image. nbclient plays the frontend: it routes what the callback draws
+into the Output widget, and the test reads it there (the kernel side only says which widget is which).
+
+Run just this layer: ``pytest tests/notebooks/test_sliders_kernel.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.output_widget import OutputWidget
+from notebook_sliders import (
+    ROOT,
+    TIMEOUT_S,
+    SliderReport,
+    check_widgets,
+    current_env_kernel_manager,
+    fixture_notebook,
+    kernel_env,
+    notebooks_with_sliders,
+)
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
+
+
+
+class FrontendOutputWidget(OutputWidget):
+    r"""nbclient's Output widget mimic (the frontend's side of an Output widget), minus sending its
+    outputs back to the kernel: the test reads them here. That send goes out on the shell channel while
+    nbclient polls the same socket for the execute reply, and sometimes swallows the socket's wake-up:
+    the reply then sits unread until the cell timeout (seen here: a 600 s stall, then a normal reply)."""
+
+    def sync_state(self) -> None:
+        pass
+
+
+def run_in_kernel(path: Path) -> SliderReport:
+    """Execute the notebook at ``path`` in a fresh kernel of this Python, then move its sliders there."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=int(TIMEOUT_S), km=current_env_kernel_manager(),
+                            store_widget_state=True,  # nbclient's Output widget mimic needs it to route outputs
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.widget_registry["@jupyter-widgets/output"]["OutputModel"] = FrontendOutputWidget
+    client.shutdown_kernel = "immediate"
+    # cleanup_kc: shut the kernel down afterwards, also after an error (nbclient leaves a kernel it
+    # did not create itself running by default)
+    with client.setup_kernel(env=kernel_env(), cleanup_kc=True):
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)  # raises CellExecutionError, with the traceback, on an error
+
+        def run(code: str) -> str:
+            cell = nbformat.v4.new_code_cell(code)
+            nb.cells.append(cell)
+            client.execute_cell(cell, len(nb.cells) - 1)
+            return "".join(out.get("text", "") for out in cell.outputs
+                           if out.output_type == "stream" and out.name == "stdout")
+
+        def outputs(model_id: str) -> list[dict]:
+            widget = client.comm_objects.get(model_id)
+            assert widget is not None, f"{path.name}: no Output widget {model_id} reached the frontend"
+            return widget.outputs
+
+        return check_widgets(run, outputs, path.name)
+
+
+def report_line(report: SliderReport) -> str:
+    return (f"kernel sliders {report.notebook:32s} {len(report.demos)} widgets, {len(report.redraw_seconds):3d} moves, "
+            f"median redraw in the kernel {report.median_ms():6.1f} ms")
+
+
+@pytest.mark.parametrize("path", notebooks_with_sliders(), ids=lambda path: path.name)
+def test_sliders_redraw_in_kernel(path, capsys):
+    report = run_in_kernel(path)
+    with capsys.disabled():
+        print("\n" + report_line(report))
+    assert not report.problems, "\n".join(report.problems)
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / f"kernel-{path.stem}.txt").write_text(report_line(report) + "\n")
+
+
+def test_fixture_sliders_redraw_in_kernel(tmp_path):
+    """The harness itself: a working demo passes, every slider counted as changing the image."""
+    report = run_in_kernel(fixture_notebook(tmp_path / "fixture.ipynb"))
+    assert report.problems == []
+    assert report.demos == ["LineView"]
+    # timed: the settings that move one slider away from the last one (slope -2, 2, 0); the next,
+    # color C1, also moves slope back to 1 and is not a single redraw
+    assert len(report.redraw_seconds) == 3
+
+
+def test_broken_slider_callback_fails_in_kernel(tmp_path):
+    """A callback that raises only once a slider moves (first render fine) is reported, by name."""
+    report = run_in_kernel(fixture_notebook(tmp_path / "broken.ipynb", broken=True))
+    assert any("ZeroDivisionError" in problem and "slope" in problem for problem in report.problems), report.problems
