@@ -5,9 +5,11 @@ check call) and the checker must answer with exactly that ``mistake``. ``tests/l
 collects every lesson's ``wrong_answers.py``.
 """
 
-from flowlib.lessons.grading import NO_RETURN, SHAPE, WRONG as WRONG_VALUES
+from flowlib.lessons.grading import NO_RETURN, SHAPE
+from flowlib.lessons.grading import WRONG as WRONG_VALUES
 from flowlib.lessons.n04b_realnvp_on_images import check as images
 
+_BLOCKS = "v.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4)"
 _SQUEEZE = """
 def squeeze_image(v):
     b, c, h, w = v.shape
@@ -26,8 +28,8 @@ WRONG = {
          _squeeze("return v.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 5, 3, 2, 4).reshape(b, 4 * c, h // 2, w // 2)")),
         (images.CHANNEL_LAST,
          _squeeze("return v.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 3, 5, 1, 2, 4).reshape(b, 4 * c, h // 2, w // 2)")),
-        (SHAPE, _squeeze("return v.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(b, 4 * c, h * w // 4)")),
-        (WRONG_VALUES, _squeeze("return 2 * v.reshape(b, c, h // 2, 2, w // 2, 2).permute(0, 1, 3, 5, 2, 4).reshape(b, 4 * c, h // 2, w // 2)")),
+        (SHAPE, _squeeze(f"return {_BLOCKS}.reshape(b, 4 * c, h * w // 4)")),
+        (WRONG_VALUES, _squeeze(f"return 2 * {_BLOCKS}.reshape(b, 4 * c, h // 2, w // 2)")),
         (NO_RETURN, _squeeze("v.reshape(b, c, h // 2, 2, w // 2, 2)")),
     ],
 }
