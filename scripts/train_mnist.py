@@ -79,10 +79,15 @@ def train(name: str, data, run_dir: Path | None, wall_budget: float, out_dir: Pa
     steps_per_epoch = len(train_v) // cfg["batch"]
     total_steps = cfg["epochs"] * steps_per_epoch
 
+    # The shipped multi-scale run began under a 70-epoch cosine and was resumed after epoch 16 under this one
+    # (the machine was shared by ~8 jobs): "early schedule" = (16, 70) replays that, step for step.
+    early_epochs, early_total = cfg.get("early schedule", (0, cfg["epochs"]))
+
     def lr_at(step):  # linear warm-up, then a cosine decay to 5 % of the rate
         if step < WARMUP_STEPS:
             return (step + 1) / WARMUP_STEPS
-        t = (step - WARMUP_STEPS) / max(total_steps - WARMUP_STEPS, 1)
+        total = early_total * steps_per_epoch if step <= early_epochs * steps_per_epoch else total_steps
+        t = (step - WARMUP_STEPS) / max(total - WARMUP_STEPS, 1)
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
@@ -100,7 +105,7 @@ def train(name: str, data, run_dir: Path | None, wall_budget: float, out_dir: Pa
         print(f"  {name}: resumed at epoch {state['epoch']} ({state['seconds']:.0f} s so far)", flush=True)
 
     stopped = "budget of epochs"
-    while state["epoch"] < cfg["epochs"]:
+    while state["epoch"] < min(cfg["epochs"], cfg.get("stop after", cfg["epochs"])):
         if state["seconds"] > wall_budget:
             stopped = f"wall budget ({wall_budget:.0f} s)"
             break
