@@ -92,7 +92,7 @@ figures: setup  ## regenerate the README's figures in docs/ (trains a small flow
 	$(BIN)/python scripts/make_figures.py
 
 # The shipped weights are in git: this is only needed after changing a model or its budget in flowlib/mnist_models.py.
-mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04 into flowlib/weights/ (one CPU thread: 5 + 9 + 15 min measured on a 2-core machine shared by 8 jobs)
+mnist-weights: setup  ## retrain the three MNIST models of notebooks 03 and 04b into flowlib/weights/ (one CPU thread; the shipped run's times are in flowlib/weights/mnist.json)
 	$(BIN)/python scripts/train_mnist.py
 
 # The course as a website: Jupyter Book 1 (requirements-site.txt) into .venv, with requirements.txt as

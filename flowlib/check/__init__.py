@@ -37,6 +37,7 @@ from ..lessons.n01_change_of_variables.check import bend_log_prob, sample_expone
 from ..lessons.n02_jacobians.check import bend_jacobian, composition, triangular_log_det
 from ..lessons.n03_nice.check import additive_coupling, log_prob, scaling
 from ..lessons.n04_realnvp.check import affine_forward, affine_inverse, alternating_stack
+from ..lessons.n04b_realnvp_on_images.check import squeeze
 from ..lessons.n05_maf.check import made_masks, maf_forward, maf_inverse
 from ..lessons.n06_iaf.check import iaf_forward, iaf_inverse, sample_with_log_prob
 from ..lessons.n07_best_of_both_worlds.check import distillation_loss, forward_kl, kl_estimate
@@ -48,6 +49,7 @@ __all__ = [
     "bend_jacobian", "triangular_log_det", "composition",                   # notebook 02
     "additive_coupling", "scaling", "log_prob",                             # notebook 03
     "affine_forward", "affine_inverse", "alternating_stack",                # notebook 04
+    "squeeze",                                                              # notebook 04b
     "made_masks", "maf_inverse", "maf_forward",                             # notebook 05
     "iaf_forward", "iaf_inverse", "sample_with_log_prob",                   # notebook 06
     "distillation_loss", "kl_estimate", "forward_kl",                       # notebook 07
