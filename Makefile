@@ -59,9 +59,6 @@ playground: setup  ## open the flow playground (notebook 08) as a web page, serv
 	@echo "The playground: open http://127.0.0.1:$(PLAYGROUND_PORT)/ in a browser (each page load first runs the notebook). Ctrl-C stops it."
 	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --Voila.port=$(PLAYGROUND_PORT) --Voila.port_retries=0 --theme=light --Voila.config_file_paths=scripts/voila_config
 
-student-notebooks: setup  ## copies of the notebooks without the solutions, into student-notebooks/ (git-ignored; `make lab` reaches them)
-	$(BIN)/python scripts/strip_solutions.py
-
 test: setup setup-ipyw7 site-setup  ## the whole suite: lint, unit tests, doctests, strict nbval over every notebook, the website in a browser; then again with ipywidgets 7.7.1
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
@@ -111,9 +108,6 @@ site: site-setup  ## build the course as a static website into build/site/html f
 
 lint: setup  ## ruff over the repository, notebooks included
 	$(BIN)/ruff check .
-
-student-notebooks: setup  ## copies of the notebooks without the exercises' solutions, in student-notebooks/ (git-ignored)
-	$(BIN)/python scripts/strip_solutions.py
 
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
