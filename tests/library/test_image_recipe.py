@@ -9,6 +9,7 @@ import math
 
 import pytest
 import torch
+from flowlib.perturb import randomize
 
 from flowlib import (
     ConvAffineCoupling,
@@ -20,7 +21,6 @@ from flowlib import (
     make_multiscale_realnvp,
 )
 from flowlib.image_layers import ActNorm, LogitTransform, actnorm_data_init, resnet
-from flowlib.perturb import randomize
 
 RECIPE_LAYERS = {
     "LogitTransform": lambda: LogitTransform(6, alpha=0.05),
