@@ -9,7 +9,6 @@ import math
 
 import pytest
 import torch
-from flowlib.perturb import randomize
 
 from flowlib import (
     ConvAffineCoupling,
@@ -19,6 +18,7 @@ from flowlib import (
     check_layer,
     checkerboard_mask,
     make_multiscale_realnvp,
+    randomize,
 )
 from flowlib.image_layers import ActNorm, LogitTransform, actnorm_data_init, resnet
 
