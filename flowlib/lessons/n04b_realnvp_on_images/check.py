@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ...squeeze import squeeze as flowlib_squeeze
-from ..grading import WRONG, call, compare, exercise, fail, generator, output, passed
+from ..grading import WRONG, call, compare, compare_gradients, exercise, fail, generator, leaf, output, passed
 
 __all__ = ["squeeze"]
 
@@ -46,15 +46,17 @@ def squeeze(squeeze_fn):
     (2i + a, 2j + b) of channel c. Checked on random images of shapes (2, 1, 4, 4), (3, 2, 6, 8) and (1, 3, 2, 2)."""
     for shape in ((2, 1, 4, 4), (3, 2, 6, 8), (1, 3, 2, 2)):
         b, c, h, w = shape
-        v = torch.randn(shape, generator=generator(sum(shape)), dtype=torch.float64)
-        got = output(call(squeeze_fn, v.clone(), signature=f"squeeze(v) with v of shape {shape}"),
+        v = leaf(torch.randn(shape, generator=generator(sum(shape)), dtype=torch.float64))
+        want = flowlib_squeeze(v)  # the reference first; a squeeze sits inside a trained flow: its gradient must flow
+        got = output(call(squeeze_fn, v, signature=f"squeeze(v) with v of shape {shape}"),
                      f"squeeze of a {shape} batch", (b, 4 * c, h // 2, w // 2), like=v,
                      hint="four times the channels, half the height and half the width.")
         if not torch.equal(got.flatten().sort().values, v.flatten().sort().values):
             fail(WRONG, f"squeeze of a {shape} batch does not hold the same numbers as its input: a squeeze only moves them "
                  "(a permutation, log|det J| = 0).", "use reshape and permute only, no arithmetic.")
-        compare(got, flowlib_squeeze(v), f"squeeze of a {shape} batch", _mistakes(v), atol=0.0,
+        compare(got, want.detach(), f"squeeze of a {shape} batch", _mistakes(v.detach()), atol=0.0,
                 hint="channel 4c + 2a + b holds pixel (2i + a, 2j + b) of channel c: "
                      "v.reshape(B, C, H/2, 2, W/2, 2).permute(0, 1, 3, 5, 2, 4).reshape(B, 4C, H/2, W/2).")
+        compare_gradients(got, want, f"squeeze of a {shape} batch", [("v", [v])], seed=sum(shape))
     return passed("squeeze: (B, C, H, W) -> (B, 4C, H/2, W/2), channel 4c + 2a + b holding pixel (2i + a, 2j + b) of channel c, "
-                  "equal to flowlib's squeeze on three shapes.")
+                  "equal to flowlib's squeeze on three shapes, values and gradients.")
