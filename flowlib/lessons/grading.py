@@ -32,7 +32,7 @@ __all__ = [
     "LOG_DET_SIGN", "DIRECTION", "KEPT_CHANGED", "SEES_ITSELF", "BASE_FORGOTTEN", "EXP_ALPHA", "NO_WEIGHTS",
     "SEQUENTIAL", "ONE_PASS", "SCALE_SIGN", "check_kept", "check_uses_weights", "Conditioner", "sequential",
     "grade_autoregressive", "log_p_z", "INPUT_CHANGED", "NO_GRADIENT", "GRADIENT", "GLOBAL_STATE", "OUT_OF_TIME",
-    "ESCAPED", "compare_gradients", "leaf", "time_budget", "untimed", "TIME_BUDGET_S",
+    "ESCAPED", "compare_gradients", "leaf", "scalar", "time_budget", "untimed", "TIME_BUDGET_S",
 ]
 
 # The mistakes a checker can name (``Result.mistake``). The first group every checker may answer; a checker
@@ -748,3 +748,16 @@ def _more_draws(fn, name, parallel, want, seed, flow, signature, letter_in, lett
             compare_gradients([out, log_det], [want_out, want_ld], name,
                               [(letter_in, [v]), ("the parameters of mu_alpha's network", list(layer.parameters()))],
                               seed=dim)
+
+
+def scalar(value, name: str) -> torch.Tensor:
+    """A float or a 0-dim tensor, as a 0-dim tensor (a float becomes float64); (n,) per-sample values are a named
+    SHAPE mistake. Used by checkers of functions that return one number (a loss, an estimate)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return torch.tensor(float(value), dtype=torch.float64)
+    if not isinstance(value, torch.Tensor):
+        fail(NOT_A_TENSOR, f"{name} should be a number (a 0-dim tensor), got {type(value).__name__}.")
+    if value.numel() != 1:
+        fail(SHAPE, f"{name} has shape {tuple(value.shape)}: one number is expected, the mean over the samples.",
+             "end with .mean().")
+    return value.reshape(())

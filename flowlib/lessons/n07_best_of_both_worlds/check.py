@@ -28,6 +28,7 @@ from ..grading import (
     fail,
     max_error,
     passed,
+    scalar,
 )
 
 __all__ = ["distillation_loss", "kl_estimate", "forward_kl"]
@@ -54,17 +55,6 @@ def _seeded(fn, *args, **kwargs):
     return fn(*args, **kwargs)
 
 
-def _scalar(value, name: str) -> torch.Tensor:
-    """A float or a 0-dim tensor, as a float64 tensor; (n,) per-sample values are a named SHAPE mistake."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return torch.tensor(float(value), dtype=torch.float64)
-    if not isinstance(value, torch.Tensor):
-        fail(NOT_A_TENSOR, f"{name} should be a number (a 0-dim tensor), got {type(value).__name__}.")
-    if value.numel() != 1:
-        fail(SHAPE, f"{name} has shape {tuple(value.shape)}: one number is expected, the mean over the samples.",
-             "end with .mean().")
-    return value.reshape(())
-
 
 def _made_passes(module) -> int:
     return sum(isinstance(m, (IAF, MAF)) for m in module.layers)
@@ -82,7 +72,7 @@ def distillation_loss(loss_fn):
     student, teacher = _pair(20)
     loss, inputs = record_made_passes(student, lambda: _seeded(call, loss_fn, student, teacher, n,
                                                                          signature="loss_fn(student, teacher, n)"))
-    loss, student_passes = _scalar(loss, "the loss"), len(inputs)
+    loss, student_passes = scalar(loss, "the loss"), len(inputs)
     with torch.no_grad():
         torch.manual_seed(SEED)
         z = student.base.sample(n)
@@ -109,7 +99,7 @@ def distillation_loss(loss_fn):
     for n_k, seed in ((9, 21), (40, 22)):  # other sizes and flows
         student_k, teacher_k = _pair(seed)
         want_k = _distillation(student_k, teacher_k, n_k)  # the reference first
-        loss_k = _scalar(_seeded(call, loss_fn, student_k, teacher_k, n_k, signature="loss_fn(student, teacher, n)"),
+        loss_k = scalar(_seeded(call, loss_fn, student_k, teacher_k, n_k, signature="loss_fn(student, teacher, n)"),
                          "the loss")
         compare(loss_k.detach(), want_k.detach(), f"the loss for n = {n_k} (right for n = {n})",
                 hint="student.base.sample(n): the n given.")
@@ -160,7 +150,7 @@ def kl_estimate(kl_fn):
         value = _seeded(call, kl_fn, q, p, n, signature="kl_fn(q, p, n)")
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             fail(NOT_A_TENSOR, "kl_fn should return a pair (kl, se).", "end it with `return kl, se`.")
-        kl, se = (_scalar(v, name) for v, name in zip(value, ("kl", "se")))
+        kl, se = (scalar(v, name) for v, name in zip(value, ("kl", "se")))
         torch.manual_seed(SEED)
         x, log_q = q.sample_with_log_prob(n)
         d = log_q - p.log_prob(x)
@@ -185,7 +175,7 @@ def kl_estimate(kl_fn):
                     value = _seeded(call, kl_fn, q_k, p_k, n_k, signature="kl_fn(q, p, n)")
                     if not isinstance(value, (tuple, list)) or len(value) != 2:
                         fail(NOT_A_TENSOR, "kl_fn should return a pair (kl, se).", "end it with `return kl, se`.")
-                    kl_k, se_k = (_scalar(v, name) for v, name in zip(value, ("kl", "se")))
+                    kl_k, se_k = (scalar(v, name) for v, name in zip(value, ("kl", "se")))
                     compare(kl_k, d_k.mean(), f"kl for n = {n_k} (right for n = {n})", hint="q.sample_with_log_prob(n): "
                             "the n given.")
                     if min(max_error(se_k, sd / math.sqrt(n_k)) for sd in (d_k.std(), d_k.std(unbiased=False))) > 1e-8:
@@ -216,7 +206,7 @@ def forward_kl(kl_fn):
     for k, (n_k, seed) in enumerate(draws):
         student, teacher = _pair(seed)
         want_grad = _forward_kl(student, teacher, n_k)  # the reference first, with its gradient
-        kl = _scalar(_seeded(call, kl_fn, student, teacher, n_k, signature="kl_fn(student, teacher, n)"), "kl")
+        kl = scalar(_seeded(call, kl_fn, student, teacher, n_k, signature="kl_fn(student, teacher, n)"), "kl")
         if k > 0:
             compare(kl.detach(), want_grad.detach(), f"kl for n = {n_k} (right for n = {n})", atol=1e-8,
                     hint="teacher.sample(n): the n given.")

@@ -15,7 +15,6 @@ import torch
 from ..grading import (
     NO_WEIGHTS,
     NOT_A_TENSOR,
-    SHAPE,
     WRONG,
     call,
     compare,
@@ -24,6 +23,7 @@ from ..grading import (
     generator,
     max_error,
     passed,
+    scalar,
 )
 
 __all__ = ["entropy_estimate"]
@@ -53,23 +53,13 @@ def _mixture(seed: int, modes: int):
     return sample, log_prob
 
 
-def _scalar(value, name: str) -> torch.Tensor:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return torch.tensor(float(value), dtype=torch.float64)
-    if not isinstance(value, torch.Tensor):
-        fail(NOT_A_TENSOR, f"{name} should be a number (a 0-dim tensor), got {type(value).__name__}.")
-    if value.numel() != 1:
-        fail(SHAPE, f"{name} has shape {tuple(value.shape)}: one number is expected, the mean over the samples.",
-             "end with .mean().")
-    return value.reshape(()).detach().double()
-
 
 def _estimate(entropy_fn, sample, log_prob, n: int):
     torch.manual_seed(SEED)
     value = call(entropy_fn, sample, log_prob, n, signature="entropy_estimate(sample, log_prob, n)")
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         fail(NOT_A_TENSOR, "entropy_estimate should return a pair (h, se).", "end it with `return h, se`.")
-    return tuple(_scalar(v, name) for v, name in zip(value, ("h", "se")))
+    return tuple(scalar(v, name).detach().double() for v, name in zip(value, ("h", "se")))
 
 
 @exercise(ENTROPY_SIGN, STD_NOT_SE, NO_WEIGHTS)
