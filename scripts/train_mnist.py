@@ -51,7 +51,8 @@ N_VALIDATION = 500
 BUDGET = {
     "NICE": dict(epochs=100, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
     "RealNVP": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
-    "multi-scale RealNVP": dict(epochs=70, batch=64, lr=1e-3, weight_decay=5e-5, patience=15),
+    "multi-scale RealNVP": dict(epochs=34, batch=64, lr=1e-3, weight_decay=5e-5, patience=15,
+                                **{"early schedule": (16, 70), "stop after": 25}),
 }
 WARMUP_STEPS = 200
 TEMPERATURES = (1.0, 0.9, 0.8, 0.7)  # the sample-quality scores are recorded at these temperatures
