@@ -30,12 +30,18 @@ setup: $(STAMP)  ## create .venv with the pinned course environment
 	@test -e $(VENV)/$(SHIM) || $(call link-shim,$(VENV))
 	@test -e $(VENV)/$(LAB_OVERRIDES) || $(call link-overrides,$(VENV))
 
-# Colab's widgets: requirements.txt with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt).
-$(STAMP7): requirements.txt requirements-ipyw7.txt pyproject.toml
-	test -x $(VENV7)/bin/python || { $(NEED_PY311) && $(PYTHON) -m venv $(VENV7); }
-	grep -v -E '^(ipywidgets|playwright|ruff)==' requirements.txt > $(VENV7)/requirements-base.txt
-	$(VENV7)/bin/python -m pip install -r $(VENV7)/requirements-base.txt -r requirements-ipyw7.txt
-	$(VENV7)/bin/python -m pip install --no-deps -e .
+# Colab's widgets: .venv with ipywidgets 7.7.1 instead of 8 (see requirements-ipyw7.txt). A layer over .venv, not
+# a second copy of it: a .pth file adds .venv's site-packages (flowlib's editable install included) after
+# .venv-ipyw7's own, which holds only requirements-ipyw7.txt's packages, so those shadow .venv's. A full second
+# install (torch and all, 1.9 GB) took 12 minutes on the 2-core machine; the layer takes 14 s.
+# (pip says it will not uninstall .venv's ipywidgets 8, "outside environment": as intended.)
+$(STAMP7): $(STAMP) requirements-ipyw7.txt
+	rm -rf $(VENV7)
+	$(PYTHON) -m venv $(VENV7)
+	base=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && \
+	layer=$$($(VENV7)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && \
+	echo "import site; site.addsitedir('$$base')" > "$$layer/_course_venv.pth"
+	$(VENV7)/bin/python -m pip install -r requirements-ipyw7.txt
 	touch $(STAMP7)
 
 setup-ipyw7: $(STAMP7)  ## create .venv-ipyw7, the second test environment (ipywidgets 7.7.1, as on Colab)
