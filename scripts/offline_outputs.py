@@ -9,10 +9,12 @@ the notebook's metadata (which we do not commit: GitHub refuses to render a note
 ``offline_outputs(nb)`` rewrites, from the widget state that nbclient stored while executing
 (``store_widget_state=True``), each widget output of a finished run:
 
-- a widget holding an ``Output`` (every ``interact``/``interactive``, so every ``Demo.show``): a
-  one-line caption with its controls' values, then what its ``Output`` showed at the end of the run
-  (the picture at the initial setting). No widget view is kept, so JupyterLab, trusted or not, shows
-  the picture too; running the cell replaces it with the live widget.
+- a slider demo (``Demo.show``'s box, CSS class ``flowlib-demo``: sliders over an ``ipywidgets.Image``):
+  a one-line caption with its sliders' values, then its image as the run left it (the picture at the
+  initial setting), from the PNG bytes nbclient stored as the image's buffer. No widget view is kept,
+  so JupyterLab, trusted or not, shows the picture too; running the cell replaces it with the live widget.
+- a widget holding an ``Output`` (a plain ``interact``/``interactive``): the same caption, then what
+  its ``Output`` showed at the end of the run.
 - a progress bar (a box holding a ``FloatProgress``/``IntProgress``, e.g. tqdm's): dropped, since it
   only recorded its first frame (0%); ``flowlib.fit`` prints a closing line after its bar.
 - any other widget: left as it is.
@@ -33,7 +35,9 @@ def offline_outputs(nb) -> dict[str, int]:
     r"""Rewrite ``nb``'s widget outputs in place (see the module docstring); return how many widgets
     became stills, how many progress bars were dropped, and how many widgets were left as they were."""
     widgets = nb.metadata.pop("widgets", None) or {}
-    state = {model_id: entry["state"] for model_id, entry in widgets.get(WIDGET_STATE, {}).get("state", {}).items()}
+    # each model's state, with its binary buffers (an Image's PNG) beside it under "buffers", as nbclient stores them
+    state = {model_id: {**entry["state"], "buffers": entry.get("buffers", [])}
+             for model_id, entry in widgets.get(WIDGET_STATE, {}).get("state", {}).items()}
     counts = {"stills": 0, "progress bars": 0, "other widgets": 0}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -43,7 +47,7 @@ def offline_outputs(nb) -> dict[str, int]:
 
 def _offline(output, state: dict, counts: dict, where: str) -> list:
     r"""What replaces one output: itself (not a widget, or a widget with nothing to show), nothing (a
-    progress bar), or a caption and what the widget's Output showed (a slider widget)."""
+    progress bar), or a caption and the picture (a slider demo) or what the widget's Output showed (an interact)."""
     view = output.get("data", {}).get(WIDGET_VIEW)
     if view is None:
         return [output]
@@ -56,6 +60,8 @@ def _offline(output, state: dict, counts: dict, where: str) -> list:
         counts["progress bars"] += 1
         return []
     shown = [out for part in [box, *parts] if part.get("_model_name") == "OutputModel" for out in part.get("outputs", [])]
+    if "flowlib-demo" in box.get("_dom_classes", ()):
+        shown = [_picture(part) for part in parts if part.get("_model_name") == "ImageModel" and _picture(part)]
     if not shown:
         counts["other widgets"] += 1
         return [output]
@@ -63,6 +69,17 @@ def _offline(output, state: dict, counts: dict, where: str) -> list:
     values = ", ".join(text for text in map(_control_text, parts) if text)
     caption = [nbformat.v4.new_output("stream", name="stdout", text=CAPTION.format(values=values) + "\n")] if values else []
     return caption + [_compact(nbformat.from_dict(out)) for out in shown]
+
+
+def _picture(part: dict):
+    r"""A ``display_data`` output of an ``ImageModel``'s PNG (its ``value`` buffer, which nbclient stores base64
+    encoded under ``buffers``), or ``None`` if it holds no PNG."""
+    if part.get("format", "png") != "png":
+        return None
+    data = next((b["data"] for b in part.get("buffers", []) if b.get("path") == ["value"] and b.get("encoding") == "base64"), None)
+    if not data:
+        return None
+    return nbformat.v4.new_output("display_data", data={"image/png": data, "text/plain": "<the demo's picture>"})
 
 
 def _compact(output):

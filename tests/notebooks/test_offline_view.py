@@ -55,8 +55,9 @@ def slider_cells(nb) -> list[int]:
 # --- offline_outputs and the closing line, without a browser --------------------------------------
 
 def executed_notebook() -> nbformat.NotebookNode:
-    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: an interact (a slider, a dropdown
-    and an Output holding the picture), a tqdm bar, a button, and an ordinary print."""
+    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: a ``Demo.show`` box (a slider over an
+    Image whose PNG is a stored buffer, and its hidden error line), an interact (a slider, a dropdown and an
+    Output holding the picture), a tqdm bar, a button, and an ordinary print."""
     def model(name, **state):
         return {"model_name": name, "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
                 "state": {"_model_name": name, **state}}
@@ -67,6 +68,11 @@ def executed_notebook() -> nbformat.NotebookNode:
 
     picture = nbformat.v4.new_output("display_data", data={"image/png": PNG_1x1, "text/plain": "<Image>"})
     state = {
+        "demo": model("VBoxModel", _dom_classes=["widget-interact", "flowlib-demo"],
+                      children=["IPY_MODEL_slope", "IPY_MODEL_image", "IPY_MODEL_error"]),
+        "slope": model("FloatSliderModel", description="slope", value=-1.5, readout_format=".2f"),
+        "image": model("ImageModel", format="png", description=""),
+        "error": model("HTMLModel", value="", description=""),
         "box": model("VBoxModel", _dom_classes=["widget-interact"], children=["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_out"]),
         "a": model("FloatSliderModel", description="a", value=0.5, readout_format=".2f"),
         "b": model("DropdownModel", description="base", index=1, _options_labels=["uniform", "gaussian"]),
@@ -77,8 +83,10 @@ def executed_notebook() -> nbformat.NotebookNode:
         "right": model("HTMLModel", value="40/100"),
         "button": model("ButtonModel", description="go"),
     }
+    state["image"]["buffers"] = [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]  # where nbclient puts them
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("DEMO.show()", outputs=[view("box", "interactive(children=(FloatSlider(...")]),
+        nbformat.v4.new_code_cell("LINE.show()", outputs=[view("demo", "Shown(children=(FloatSlider(...")]),
+        nbformat.v4.new_code_cell("interact(f, a=0.5)", outputs=[view("box", "interactive(children=(FloatSlider(...")]),
         nbformat.v4.new_code_cell("fit(flow, data)", outputs=[
             nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "bar"}, "text/plain": "fit:   0%|"}),
             nbformat.v4.new_output("stream", name="stdout", text="fit: 100 steps in 1.0 s, loss 3.000 -> 1.000\n")]),
@@ -92,9 +100,12 @@ def executed_notebook() -> nbformat.NotebookNode:
 def test_offline_outputs_turns_sliders_into_stills_and_drops_progress_bars():
     nb = executed_notebook()
     counts = scripts_module("offline_outputs").offline_outputs(nb)
-    assert counts == {"stills": 1, "progress bars": 1, "other widgets": 1}
+    assert counts == {"stills": 2, "progress bars": 1, "other widgets": 1}
     assert "widgets" not in nb.metadata
-    slider, training, button = (cell.outputs for cell in nb.cells)
+    demo, slider, training, button = (cell.outputs for cell in nb.cells)
+    assert [out.output_type for out in demo] == ["stream", "display_data"]
+    assert demo[0].text == "A still at slope = -1.50: run the notebook to move the sliders.\n"
+    assert "image/png" in demo[1].data and WIDGET_VIEW not in demo[1].data
     assert [out.output_type for out in slider] == ["stream", "display_data"]
     assert slider[0].text == "A still at a = 0.50, base = gaussian: run the notebook to move the sliders.\n"
     assert "image/png" in slider[1].data and WIDGET_VIEW not in slider[1].data
