@@ -6,9 +6,10 @@ the demo's ``special`` settings), as a student would; each update must raise not
 must equal, pixel for pixel, that of a view built afresh for the same setting (an update that leaves
 an artist behind fails). The redraw goal (update plus render to PNG) is a median of 100 ms on the
 2-core machine; the test fails at 10x that, so a real regression fails and a busy machine does not
-(``python benchmarks/redraw.py`` prints the table). ``Demo.show`` must build an
-``Shown`` with exactly the declared sliders over an ``ipywidgets.Image`` (no ``Output`` widget: issue 28),
-whose observers draw a new picture when a slider moves and show a redraw's traceback under it; ``Demo.draw`` must give a still Figure.
+(``python benchmarks/redraw.py`` prints the table). ``Demo.show`` must build a ``Shown`` with
+exactly the declared sliders over an ``ipywidgets.Image`` (no ``Output`` widget: issue 28), whose
+observers draw a new picture when a slider moves and show a redraw's traceback under it;
+``Demo.draw`` must give a still Figure.
 
 Run just this layer: ``pytest tests/lessons/test_sliders_headless.py``.
 """

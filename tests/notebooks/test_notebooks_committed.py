@@ -95,7 +95,8 @@ def test_first_cell_is_the_colab_install_cell(notebook):
 def test_every_slider_shows_a_still_without_a_kernel(notebook):
     """GitHub, nbviewer and a notebook not yet run show stored outputs only: a slider cell's must be its
     caption and picture at the initial setting (scripts/offline_outputs.py), not a widget view, whose
-    model exists only in a running kernel, with its text repr `interactive(children=(...`."""
+    model exists only in a running kernel, with its text repr `Shown(children=(...` (`interactive(children=(...`
+    for a plain interact)."""
     caption = scripts_module("offline_outputs").CAPTION.split("{")[0]
     missing = []
     for i, cell in enumerate(notebook["cells"]):
@@ -110,6 +111,9 @@ def test_every_slider_shows_a_still_without_a_kernel(notebook):
     assert missing == [], "re-run with scripts/run_notebooks.py"
 
 
+UNFINISHED = re.compile(r"\b(interactive|Shown)\(children=|\b0%\|")  # a widget's repr, a bar frozen at 0%
+
+
 def test_no_output_reads_as_unfinished(notebook):
     """No widget repr and no progress bar frozen at 0% in a stored output; each training cell that shows
     a bar ends with flowlib's closing line (steps, seconds, loss from -> to)."""
@@ -118,7 +122,7 @@ def test_no_output_reads_as_unfinished(notebook):
         if cell["cell_type"] != "code":
             continue
         shown = [text for out in cell.get("outputs", []) for text in texts(out)]
-        bad += [f"cell {i}: {text[:60]!r}" for text in shown if "interactive(children=" in text or re.search(r"\b0%\|", text)]
+        bad += [f"cell {i}: {text[:60]!r}" for text in shown if UNFINISHED.search(text)]
         code = source(cell)
         if TRAINING_CALL.search(code) and "progress=False" not in code and not any(CLOSING_LINE.search(t) for t in shown):
             unclosed.append(i)

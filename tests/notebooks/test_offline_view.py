@@ -7,7 +7,8 @@ first frames (0%) go. Here:
 - ``offline_outputs`` itself, on a hand-made executed notebook (an interact, a tqdm bar, a button);
 - ``flowlib.fit``'s closing line, which replaces the bar in a finished cell;
 - each committed notebook rendered by nbconvert's HTML exporter (what nbviewer runs) and opened in
-  Chromium, offline: every slider cell shows a loaded image, and no widget repr (``interactive(children=``),
+  Chromium, offline: every slider cell shows a loaded image, and no widget repr (``Shown(children=``,
+  ``interactive(children=``),
   no 0% bar and no error is on the page;
 - each committed notebook opened in JupyterLab in Chromium (one server for all) WITHOUT running it:
   the same, where JupyterLab puts each cell.
@@ -142,7 +143,7 @@ JS_OFFLINE = """(indices) => {
   const loaded = (node) => [...node.querySelectorAll('img')]
     .filter(img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0).length;
   return {cells: cellNodes.length, images: indices.map(i => cellNodes[i] ? loaded(cellNodes[i]) : -1),
-          widgetText: text.includes('interactive(children='), progressAtZero: /\\b0%\\|/.test(text),
+          widgetText: /\\b(interactive|Shown)\\(children=/.test(text), progressAtZero: /\\b0%\\|/.test(text),
           widgetErrors: (text.match(/Error displaying widget|Loading widget/g) || []).length};
 }"""
 NBCONVERT_CELLS = "[...document.querySelectorAll('main > .jp-Cell')]"
@@ -171,7 +172,7 @@ def problems(name: str, nb, seen: dict) -> list[str]:
         if images < 1:
             found.append(f"{name}: no picture at the slider of cell {index} ({nb.cells[index].source.splitlines()[-1]!r})")
     if seen["widgetText"]:
-        found.append(f"{name}: a widget's text 'interactive(children=...' is on the page")
+        found.append(f"{name}: a widget's text 'interactive(children=...' or 'Shown(children=...' is on the page")
     if seen["progressAtZero"]:
         found.append(f"{name}: a progress bar reads 0%")
     if seen["widgetErrors"]:
