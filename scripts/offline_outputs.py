@@ -76,7 +76,8 @@ def _picture(part: dict):
     encoded under ``buffers``), or ``None`` if it holds no PNG."""
     if part.get("format", "png") != "png":
         return None
-    data = next((b["data"] for b in part.get("buffers", []) if b.get("path") == ["value"] and b.get("encoding") == "base64"), None)
+    data = next((b["data"] for b in part.get("buffers", [])
+                 if b.get("path") == ["value"] and b.get("encoding") == "base64"), None)
     if not data:
         return None
     return nbformat.v4.new_output("display_data", data={"image/png": data, "text/plain": "<the demo's picture>"})

@@ -74,7 +74,6 @@ class Run:
     slowest: str = ""  # its slowest cell as the client waited for it
     slowest_seconds: float = 0.0
     gap: float = 0.0  # the largest idle gap between two cells (see the module docstring)
-    recovered: int = 0  # the runner only: replies found by a timed-out poll
 
 
 def command(executor: str, notebook: Path, timeout: int, out: Path) -> list[str]:
@@ -137,8 +136,6 @@ def run_copy(path: Path, timeout: int, scratch: Path, together: bool, executor: 
     slowest, slowest_s, gap = timing
     run = Run(path.name, together, float(printed.group(1)) if printed else wall, slowest=f"cell #{slowest} {slowest_s:.1f} s",
               slowest_seconds=slowest_s, gap=gap)
-    note = re.search(r"(\d+) replies found by a timed-out poll", done.stderr)
-    run.recovered = int(note.group(1)) if note else 0
     if slowest_s >= 0.9 * timeout:  # a cell that ran into its timeout: a stall that then ended
         run.problem = f"cell #{slowest} took {slowest_s:.1f} s, its timeout is {timeout} s"
     elif gap >= gap_limit:
@@ -149,8 +146,8 @@ def run_copy(path: Path, timeout: int, scratch: Path, together: bool, executor: 
 def summary(runs: list[Run], paths: list[Path], executor: str) -> str:
     lines = [f"executor: {executor}",
              "| notebook | runs | how | stalled or failed | median s | max s | slowest cell: median s, max s | "
-             "largest idle gap s | replies found by a timed-out poll |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "largest idle gap s |",
+             "|---|---|---|---|---|---|---|---|"]
     for path in paths:
         for together in (False, True):
             mine = [r for r in runs if r.notebook == path.name and r.together == together]
@@ -164,9 +161,8 @@ def summary(runs: list[Run], paths: list[Path], executor: str) -> str:
 
             how = "2 at once" if together else "alone"
             gap = f"{max(r.gap for r in done):.2f}" if done else "-"
-            recovered = sum(r.recovered for r in mine)
             lines.append(f"| {path.name} | {len(mine)} | {how} | {len(mine) - len(done)} | {stat(seconds)} | "
-                         f"{stat(cells).replace(' | ', ', ')} | {gap} | {recovered if executor == 'runner' else '-'} |")
+                         f"{stat(cells).replace(' | ', ', ')} | {gap} |")
     return "\n".join(lines)
 
 
@@ -195,9 +191,7 @@ def main(argv=None) -> int:
 
         def record(run: Run, label: str) -> None:
             runs.append(run)
-            status = (f"ok (slowest {run.slowest}, idle gap {run.gap:.2f} s"
-                      + (f"; {run.recovered} recovered)" if args.executor == "runner" else ")")
-                      if not run.problem else f"STALLED: {run.problem}")
+            status = f"ok (slowest {run.slowest}, idle gap {run.gap:.2f} s)" if not run.problem else f"STALLED: {run.problem}"
             print(f"{label:12s} {run.notebook:32s} {run.seconds:7.1f} s  {status}", flush=True)
 
         def one(path: Path, together: bool) -> Run:
