@@ -43,7 +43,7 @@ lab: setup  ## open the notebooks in JupyterLab (localhost, token on)
 
 # Voilà serves notebook 08 as a page without code (the browser opens it; Ctrl-C stops it). Unlike JupyterLab,
 # Voilà starts as root without complaint and has no --allow-root flag (it would refuse the unknown flag).
-# scripts/voila_config/voila.py gives Voilà's executor the polls that keep a missed reply from stalling the page.
+# scripts/voila_config/voila.py is Voilà's configuration for the course; plain `voila notebooks/08_playground.ipynb` works too.
 playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà
 	$(BIN)/voila notebooks/08_playground.ipynb --Voila.ip=127.0.0.1 --theme=light --Voila.config_file_paths=scripts/voila_config
 
@@ -61,8 +61,8 @@ test-fast: setup  ## unit tests, doctests and headless slider tests: no notebook
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
 
-stress: setup  ## two notebooks at once (03 and 04 by default), 20 rounds, as `make notebooks` runs them (on copies): stalls and times alone vs together
-	$(BIN)/python scripts/stress_notebooks.py
+stress: setup  ## 03+04, 05+06, 07+08 at once through plain nbclient, 20 rounds each (on copies): stalls and times alone vs together (--executor nbconvert|runner: scripts/stress_notebooks.py)
+	$(BIN)/python scripts/stress_notebooks.py --pairs --executor nbclient
 
 links: setup  ## regenerate README's badges and run times and every notebook's Colab cell from pyproject.toml
 	$(BIN)/python scripts/sync_links.py
