@@ -166,6 +166,39 @@ def summary(runs: list[Run], paths: list[Path], executor: str) -> str:
     return "\n".join(lines)
 
 
+LINE = re.compile(r"^(?P<how>alone|round) \d+\s+(?P<notebook>\S+)\s+(?P<seconds>[\d.]+) s\s+"
+                  r"(ok \(slowest cell #(?P<cell>-?\d+) (?P<cell_s>[\d.]+) s, idle gap (?P<gap>[\d.]+) s\)"
+                  r"|STALLED: (?P<problem>.*))$")  # a line record() prints
+
+
+def from_logs(paths: list[Path]) -> str:
+    r"""The tables of several runs' printed output (files), per executor: each run is one line this script
+    printed, so rounds run in separate invocations (one round per pair, pass after pass) add up."""
+    by_executor: dict[str, list[Run]] = {}
+    order: dict[str, list[str]] = {}
+    for path in paths:
+        executor = "runner"
+        for line in path.read_text().splitlines():
+            header = re.match(r"# executor (\w+)", line)
+            if header:
+                executor = header.group(1)
+            match = LINE.match(line)
+            if not match:
+                continue
+            run = Run(match["notebook"], match["how"] == "round", float(match["seconds"]), match["problem"] or "",
+                      f"cell #{match['cell']} {match['cell_s']} s" if match["cell"] else "",
+                      float(match["cell_s"] or 0), float(match["gap"] or 0))
+            by_executor.setdefault(executor, []).append(run)
+            order.setdefault(executor, [])
+            if run.notebook not in order[executor]:
+                order[executor].append(run.notebook)
+    tables = [summary(runs, [Path(name) for name in sorted(order[executor])], executor)
+              for executor, runs in by_executor.items()]
+    stalled = sum(bool(r.problem) for runs in by_executor.values() for r in runs)
+    total = sum(len(runs) for runs in by_executor.values())
+    return "\n\n".join(tables) + f"\n\n{stalled} of {total} runs stalled or failed"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="run together in each round (default: 03 and 04)")
@@ -177,7 +210,12 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=300, help="seconds a cell may take (default 300)")
     parser.add_argument("--gap-limit", type=float, default=30.0,
                         help="seconds the kernel may sit idle between two cells before a run counts as stalled (default 30)")
+    parser.add_argument("--from-logs", nargs="+", type=Path, metavar="LOG",
+                        help="print the tables of earlier runs' output saved in these files, and run nothing")
     args = parser.parse_args(argv)
+    if args.from_logs:
+        print(from_logs(args.from_logs))
+        return 0
     if args.pairs:
         groups = [[ROOT / "notebooks" / f"{stem}.ipynb" for stem in pair] for pair in PAIRS]
     else:
