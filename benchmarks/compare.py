@@ -15,6 +15,9 @@ libraries interleaved call by call so that a busy machine slows all three alike:
 - ``log_prob``: density of a batch (1024 points), under ``torch.no_grad()``.
 - ``train step``: ``-log_prob(batch).mean()``, backward, one Adam step.
 - ``sample``: 1024 points, under ``torch.no_grad()``.
+- ``bare MLPs`` (MAF ``log_prob`` only): flowlib's five MADE networks run one after the other on the batch,
+  nothing else: the floor of a MAF's density, all of whose other work is element-wise. Timed in the same
+  interleaved rounds; ``flowlib / bare MLPs`` is flowlib's overhead over its own networks (goal <= 1.2).
 
 Directions: zuko and nflows call the data -> noise map "forward", flowlib (like the slides) calls
 it ``inverse``. What is compared is the same work in each: density through the parallel direction
@@ -195,6 +198,17 @@ def time_interleaved(calls: dict[str, Callable[[], object]], repeats: int, warmu
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def bare_mlps(built: Built, x: torch.Tensor) -> Callable[[], object]:
+    """flowlib's MAF networks (each layer's MADE, ``made.net``) run bare on ``x``, under ``torch.no_grad()``."""
+    nets = [layer.made.net for layer in built.module.layers if hasattr(layer, "made")]
+
+    def run():
+        with torch.no_grad():
+            for net in nets:
+                net(x)
+    return run
+
+
 def sanity_check(built: Built, x: torch.Tensor) -> None:
     """Each flow's log_prob is finite with shape (B,), and its samples have shape (n, D)."""
     with torch.no_grad():
@@ -225,7 +239,10 @@ def compare(models=MODELS, dims=(8, 64), batch: int = 1024, hidden=(128, 128), r
                 sanity_check(b, x)
             calls = {lib: figure_calls(b, x) for lib, b in built.items()}
             for figure in FIGURES:
-                ms = time_interleaved({lib: calls[lib][figure] for lib in libraries}, repeats, warmup, device, clock)
+                timed = {lib: calls[lib][figure] for lib in libraries}
+                if model == "MAF" and figure == "log_prob" and "flowlib" in built:
+                    timed["bare MLPs"] = bare_mlps(built["flowlib"], x)
+                ms = time_interleaved(timed, repeats, warmup, device, clock)
                 rows.append({"model": model, "dim": dim, "figure": figure, "params": params["flowlib"], **ms})
     return rows
 
@@ -241,12 +258,17 @@ def format_table(rows: list[dict], libraries=LIBRARIES) -> str:
     head = ["model", "D", "figure", "parameters", *(f"{lib} ms" for lib in libraries)]
     if len(libraries) > 1:
         head.append("flowlib / fastest other")
+    bare = any("bare MLPs" in row for row in rows)
+    if bare:
+        head += ["bare MLPs ms", "flowlib / bare MLPs"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [row["model"], str(row["dim"]), row["figure"], f"{row['params']:,}",
                  *(f"{row[lib]:.2f}" for lib in libraries)]
         if len(libraries) > 1:
             cells.append(f"{ratio(row, libraries):.2f}")
+        if bare:
+            cells += [f"{row['bare MLPs']:.2f}", f"{row['flowlib'] / row['bare MLPs']:.2f}"] if "bare MLPs" in row else ["", ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -308,6 +330,9 @@ def main(argv=None) -> int:
     print(format_table(rows))
     worst = max(ratio(r) for r in rows)
     print(f"\nlargest ratio flowlib / fastest other: {worst:.2f}")
+    bare = [r["flowlib"] / r["bare MLPs"] for r in rows if "bare MLPs" in r]
+    if bare:
+        print(f"MAF log_prob / its bare MLPs: {', '.join(f'{b:.2f}' for b in bare)} (goal <= 1.2)")
     return 0
 
 

@@ -3,7 +3,7 @@ r"""Quality at equal budget: flowlib and zuko trained the same way on 2-D toys w
     python benchmarks/quality.py                    # the published table (make bench)
     python benchmarks/quality.py --steps 300        # a quick look
 
-For each toy ('ring', 'checkerboard') and model (MAF: 5 layers, RealNVP: 8 couplings, hidden
+For each toy ('eight_gaussians', 'checkerboard') and model (MAF: 5 layers, RealNVP: 8 couplings, hidden
 (64, 64)), both libraries get the same architecture (parameter counts checked), the same
 parameter-initialisation seed, the same optimiser (Adam, cosine learning-rate decay), the same
 number of steps and exactly the same mini-batches (one index stream, drawn from a seeded
@@ -34,7 +34,7 @@ import compare  # noqa: E402
 
 from flowlib import count_parameters, toy_data, toy_entropy  # noqa: E402
 
-TOYS = ("ring", "checkerboard")
+TOYS = ("eight_gaussians", "checkerboard")
 
 
 def train(built: compare.Built, data: torch.Tensor, steps: int, batch_size: int, lr: float, batch_seed: int) -> None:

@@ -10,11 +10,11 @@ any computation; training that breaks raises ``FloatingPointError`` after restor
 Importing flowlib defines names and does nothing else: no seeds, no rcParams.
 """
 
-from ._validate import FlowlibError
-from .areas import image_area, shoelace_area, square_boundary
+from ._threads import one_thread
+from ._validate import FlowlibError, check_int, check_points
 from .autoregressive import IAF, MAF
-from .checks import check_layer, jacobian
 from .conv_coupling import ConvAffineCoupling
+from .cost import direction_times, interleaved_seconds, network_passes, record_made_passes
 from .datasets import (
     DIGIT_LEVELS,
     MNIST_LEVELS,
@@ -24,6 +24,8 @@ from .datasets import (
     bits_per_dim,
     digits_data,
     mnist_data,
+    mnist_labels,
+    target_log_normalizer,
     target_log_prob,
     toy_data,
     toy_entropy,
@@ -32,15 +34,14 @@ from .datasets import (
 from .distill import distil, estimate_kl
 from .distributions import StandardNormal
 from .flow import Flow
+from .image_layers import ActNorm, LogitTransform, actnorm_data_init, resnet
 from .image_masks import channel_mask, checkerboard_mask
 from .made import MADE, made_masks
 from .models import count_parameters, make_iaf, make_maf, make_nice, make_realnvp
 from .multiscale import FactorOut, make_multiscale_realnvp
 from .nets import MLP, MaskedLinear, soft_clamp
 from .nice import AdditiveCoupling, Scaling, coupling_mask
-from .passes import network_passes, record_made_passes
 from .permutations import Permutation, Reverse
-from .perturb import randomize
 from .plotting import (
                        digit_grid,
                        grid_lines,
@@ -56,25 +57,28 @@ from .plotting import (
                        plot_samples,
 )
 from .realnvp import AffineCoupling
+from .sample_quality import sample_quality, train_digit_classifier
 from .snapshots import Snapshot, Snapshots
 from .squeeze import Squeeze
 from .standardize import FixedAffine, standardized
-from .timing import direction_times, interleaved_seconds
-from .train import fit, fit_reverse_kl
+from .testing import check_layer, image_area, jacobian, randomize, shoelace_area, square_boundary
+from .train import Trainer, TrainingStopped, fit, fit_reverse_kl, learning_rate_text
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FlowlibError", "StandardNormal", "Flow",
+    "FlowlibError", "check_points", "check_int", "one_thread", "StandardNormal", "Flow",
     "AdditiveCoupling", "Scaling", "AffineCoupling", "Permutation", "Reverse", "MADE", "MAF", "IAF", "FixedAffine",
     "ConvAffineCoupling", "Squeeze", "FactorOut", "checkerboard_mask", "channel_mask",
+    "LogitTransform", "ActNorm", "actnorm_data_init", "resnet", "train_digit_classifier", "sample_quality",
     "MLP", "MaskedLinear", "soft_clamp", "coupling_mask", "made_masks",
     "make_nice", "make_realnvp", "make_maf", "make_iaf", "make_multiscale_realnvp", "count_parameters", "standardized",
-    "fit", "fit_reverse_kl", "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
+    "fit", "fit_reverse_kl", "Trainer", "TrainingStopped", "learning_rate_text",
+    "distil", "estimate_kl", "check_layer", "jacobian", "Snapshot", "Snapshots",
     "randomize", "record_made_passes", "network_passes", "interleaved_seconds", "direction_times",
     "shoelace_area", "square_boundary", "image_area",
-    "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob",
-    "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "bits_per_dim",
+    "TOYS", "TARGETS", "toy_data", "toy_log_prob", "toy_entropy", "target_log_prob", "target_log_normalizer",
+    "DIGIT_LEVELS", "digits_data", "MNIST_LEVELS", "MNIST_SHAPE", "mnist_data", "mnist_labels", "bits_per_dim",
     "grid_points", "plot_density", "plot_samples", "plot_grid_warp", "plot_layers", "plot_digits",
     "plot_loss", "plot_matrix", "grid_lines", "digit_grid", "plot_made_masks", "plot_direction_times",
 ]

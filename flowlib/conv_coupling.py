@@ -11,8 +11,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_points
+from ._validate import check_hidden, check_points
 from .coupling import _checked_mask, _coupling_sparsity
+from .image_layers import resnet
 from .image_masks import image_shape
 from .nets import soft_clamp
 
@@ -55,6 +56,8 @@ class ConvAffineCoupling(nn.Module):
         hidden: channel widths of the hidden convolutions of the network b ⊙ z ↦ (μ_θ, α_θ).
         kernel: the convolutions' kernel size (odd).
         bound: α_θ is soft-clamped to (-bound, bound) (see ``soft_clamp``).
+        blocks: None for the plain network of widths ``hidden`` (``conv_net``); an int for RealNVP's
+            ResNet-style network (``resnet``) of width ``hidden[0]`` with that many residual blocks.
 
     >>> from flowlib.image_masks import checkerboard_mask
     >>> layer = ConvAffineCoupling((1, 4, 4), checkerboard_mask((1, 4, 4)))
@@ -64,7 +67,7 @@ class ConvAffineCoupling(nn.Module):
     (True, torch.Size([3]))
     """
 
-    def __init__(self, shape, mask, hidden=(32, 32), kernel: int = 3, bound: float = 3.0):
+    def __init__(self, shape, mask, hidden=(32, 32), kernel: int = 3, bound: float = 3.0, blocks: int | None = None):
         super().__init__()
         self.shape = image_shape(shape, "ConvAffineCoupling")
         self.dim = self.shape[0] * self.shape[1] * self.shape[2]
@@ -73,7 +76,12 @@ class ConvAffineCoupling(nn.Module):
         self.register_buffer("mask", _checked_mask(torch.as_tensor(mask).reshape(-1), self.dim, "ConvAffineCoupling"))
         self.bound = bound
         c = self.shape[0]
-        self.net = conv_net(c, 2 * c, hidden, kernel)  # C channels in, (μ_θ, α_θ) for every channel out
+        # C channels in, (μ_θ, α_θ) for every channel out
+        if blocks is None:
+            self.net = conv_net(c, 2 * c, hidden, kernel)
+        else:
+            width = check_hidden(hidden, "ConvAffineCoupling", at_least_one=True)[0]
+            self.net = resnet(c, 2 * c, width=width, blocks=blocks, kernel=kernel)
 
     def mu_alpha(self, v: torch.Tensor):
         """(μ_θ, α_θ) of the kept part of ``v`` (B, n), each (B, n) and zero on the kept coordinates."""

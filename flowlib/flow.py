@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import FlowlibError, check_module, check_points
+from ._validate import FlowlibError, check_module, check_points, points_checked
 
 __all__ = ["Flow"]
 
@@ -70,48 +70,62 @@ class Flow(nn.Module):
 
     def forward(self, z: torch.Tensor):
         check_points(z, self.dim, "Flow.forward", "z", like=self, finite=True)
-        log_det = z.new_zeros(z.shape[0])
-        for i in range(len(self.layers)):
-            z, ld = self._step(i, "forward", z)
-            log_det = log_det + ld
-        return z, log_det
+        return self._forward(z)
 
     def inverse(self, x: torch.Tensor):
         check_points(x, self.dim, "Flow.inverse", "x", like=self, finite=True)
-        log_det = x.new_zeros(x.shape[0])
-        for i in reversed(range(len(self.layers))):
-            x, ld = self._step(i, "inverse", x)
-            log_det = log_det + ld
-        return x, log_det
+        return self._inverse(x)
+
+    # The public methods check their points once; the layers inside run in points_checked(), where their
+    # own checks (which guard a layer called directly) return at once (flowlib/_validate.py).
+    def _forward(self, z: torch.Tensor):
+        with points_checked():
+            log_det = z.new_zeros(z.shape[0])
+            for i in range(len(self.layers)):
+                z, ld = self._step(i, "forward", z)
+                log_det = log_det + ld
+            return z, log_det
+
+    def _inverse(self, x: torch.Tensor):
+        with points_checked():
+            log_det = x.new_zeros(x.shape[0])
+            for i in reversed(range(len(self.layers))):
+                x, ld = self._step(i, "inverse", x)
+                log_det = log_det + ld
+            return x, log_det
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p_X(x) = log p_Z(f_θ^{-1}(x)) + log|det ∂f_θ^{-1}(x)/∂x| of a batch (B, D); shape (B,)."""
         check_points(x, self.dim, "Flow.log_prob", "x", like=self, finite=True)
-        z, log_det = self.inverse(x)
-        return self.base.log_prob(z) + log_det
+        z, log_det = self._inverse(x)
+        with points_checked():
+            return self.base.log_prob(z) + log_det
 
     def sample(self, n: int, temperature: float = 1.0) -> torch.Tensor:
         """n samples x = f_θ(z), z ~ N(0, T² I); ``temperature`` T < 1 trades diversity for quality."""
-        return self.forward(self.base.sample(n, temperature))[0]
+        return self._forward(self.base.sample(n, temperature))[0]  # z from the base: nothing to check
 
     def sample_with_log_prob(self, n: int, temperature: float = 1.0):
         """``(x, log p_X(x))`` for n samples, using only the forward direction."""
         z = self.base.sample(n, temperature)
-        x, log_det = self.forward(z)
-        return x, self.base.log_prob(z) - log_det
+        x, log_det = self._forward(z)
+        with points_checked():
+            return x, self.base.log_prob(z) - log_det
 
     def forward_steps(self, z: torch.Tensor) -> list[torch.Tensor]:
         """``[z, f_1(z), f_2(f_1(z)), …, x]``: the points after every layer, K + 1 tensors of shape (B, D)."""
         check_points(z, self.dim, "Flow.forward_steps", "z", like=self, finite=True)
         steps = [z]
-        for i in range(len(self.layers)):
-            steps.append(self._step(i, "forward", steps[-1])[0])
+        with points_checked():
+            for i in range(len(self.layers)):
+                steps.append(self._step(i, "forward", steps[-1])[0])
         return steps
 
     def inverse_steps(self, x: torch.Tensor) -> list[torch.Tensor]:
         """``[x, f_K^{-1}(x), …, z]``: the points after every inverse layer, K + 1 tensors."""
         check_points(x, self.dim, "Flow.inverse_steps", "x", like=self, finite=True)
         steps = [x]
-        for i in reversed(range(len(self.layers))):
-            steps.append(self._step(i, "inverse", steps[-1])[0])
+        with points_checked():
+            for i in reversed(range(len(self.layers))):
+                steps.append(self._step(i, "inverse", steps[-1])[0])
         return steps

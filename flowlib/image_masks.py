@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from ._validate import FlowlibError, check_int
+
 __all__ = ["image_shape", "checkerboard_mask", "channel_mask"]
 
 
@@ -24,7 +26,8 @@ def image_shape(shape, who: str) -> tuple[int, int, int]:
     ok = isinstance(shape, (tuple, list, torch.Size)) and len(shape) == 3 and all(
         isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
     if not ok:
-        raise ValueError(f"{who}: shape must be an image shape (C, H, W) of three positive ints, e.g. (1, 28, 28), got {shape!r}")
+        raise FlowlibError(f"{who}: shape must be an image shape (C, H, W) of three positive ints, e.g. (1, 28, 28), "
+                           f"got {shape!r}")
     return tuple(shape)
 
 
@@ -36,8 +39,10 @@ def checkerboard_mask(shape, parity: int = 0) -> torch.Tensor:
             [0., 1., 0.]])
     """
     c, h, w = image_shape(shape, "checkerboard_mask")
+    # parity 0.5 gave an all-zero mask (a coupling that keeps nothing), parity 2 parity 0: both refused.
+    parity = check_int(parity, "checkerboard_mask", "parity", least=0, most=1, example="k % 2")
     i, j = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-    keep = (i + j) % 2 == parity % 2  # (H, W)
+    keep = (i + j) % 2 == parity  # (H, W)
     return keep.expand(c, h, w).reshape(-1).float()
 
 
@@ -48,8 +53,9 @@ def channel_mask(shape, parity: int = 0) -> torch.Tensor:
     tensor([1., 1., 0., 0.])
     """
     c, h, w = image_shape(shape, "channel_mask")
+    parity = check_int(parity, "channel_mask", "parity", least=0, most=1, example="k % 2")
     if c % 2:
-        raise ValueError(f"channel_mask: the number of channels must be even to split them in half, got shape {shape}; "
+        raise FlowlibError(f"channel_mask: the number of channels must be even to split them in half, got shape {shape}; "
                          "squeeze the image first (Squeeze turns C channels into 4C)")
-    keep = (torch.arange(c) < c // 2) ^ bool(parity % 2)  # (C,)
+    keep = (torch.arange(c) < c // 2) ^ bool(parity)  # (C,)
     return keep[:, None, None].expand(c, h, w).reshape(-1).float()

@@ -20,6 +20,7 @@ from ._validate import check_dim, check_points
 from .conv_coupling import ConvAffineCoupling
 from .distributions import StandardNormal
 from .flow import Flow
+from .image_layers import ActNorm
 from .image_masks import channel_mask, checkerboard_mask, image_shape
 from .squeeze import Squeeze
 
@@ -81,33 +82,43 @@ class FactorOut(nn.Module):
         return f"dim={self.dim}, active={len(self.index)}"
 
 
-def _couplings(shape, mask_fn, count: int, hidden) -> list[nn.Module]:
-    return [ConvAffineCoupling(shape, mask_fn(shape, parity=k % 2), hidden) for k in range(count)]
+def _couplings(shape, mask_fn, count: int, hidden, blocks, actnorm: bool) -> list[nn.Module]:
+    """``count`` couplings in the data-to-latent order, each after an ``ActNorm`` if ``actnorm``."""
+    layers = []
+    for k in range(count):
+        if actnorm:
+            layers.append(ActNorm(shape))
+        layers.append(ConvAffineCoupling(shape, mask_fn(shape, parity=k % 2), hidden, blocks=blocks))
+    return layers
 
 
-def _scale(shape, scales: int, couplings: int, hidden) -> list[nn.Module]:
+def _scale(shape, scales: int, couplings: int, hidden, blocks, actnorm) -> list[nn.Module]:
     """The layers of ``scales`` scales on images of ``shape``, in the data-to-latent order."""
     c, h, w = shape
     if scales == 1:  # the last scale: checkerboard couplings only (one more, as in the paper)
-        return _couplings(shape, checkerboard_mask, couplings + 1, hidden)
+        return _couplings(shape, checkerboard_mask, couplings + 1, hidden, blocks, actnorm)
     squeeze = Squeeze(shape)
     c4, h2, w2 = squeeze.squeezed_shape
     # Inverse direction: checkerboard couplings, squeeze, channel couplings, then half the channels go on.
-    inner = _scale((c4 // 2, h2, w2), scales - 1, couplings, hidden)  # data-to-latent order
+    inner = _scale((c4 // 2, h2, w2), scales - 1, couplings, hidden, blocks, actnorm)  # data-to-latent order
     active = channel_mask(squeeze.squeezed_shape, parity=0)  # the first 2C channels stay active
     # FactorOut's layers are in generative order (layers[0] next to z): reverse the inner list.
-    return [*_couplings(shape, checkerboard_mask, couplings, hidden), squeeze,
-            *_couplings(squeeze.squeezed_shape, channel_mask, couplings, hidden),
+    return [*_couplings(shape, checkerboard_mask, couplings, hidden, blocks, actnorm), squeeze,
+            *_couplings(squeeze.squeezed_shape, channel_mask, couplings, hidden, blocks, actnorm),
             FactorOut(c * h * w, active, inner[::-1])]
 
 
-def make_multiscale_realnvp(shape=(1, 28, 28), scales: int = 2, couplings: int = 3, hidden=(32, 32)) -> Flow:
+def make_multiscale_realnvp(shape=(1, 28, 28), scales: int = 2, couplings: int = 3, hidden=(32, 32),
+                            blocks: int | None = None, actnorm: bool = False) -> Flow:
     r"""RealNVP's multi-scale flow on images of ``shape`` (C, H, W), inputs flattened to (B, C·H·W).
 
     Data-to-latent, each of the first ``scales - 1`` scales: ``couplings`` checkerboard couplings,
     a squeeze, ``couplings`` channel-wise couplings, and half the variables factored out; the last
     scale: ``couplings + 1`` checkerboard couplings on what is left. Every coupling is a
     ``ConvAffineCoupling`` with hidden channel widths ``hidden``, alternating the mask's parity.
+    With ``blocks`` (an int), each coupling's network is RealNVP's ResNet (``resnet``) of width
+    ``hidden[0]`` with that many residual blocks; with ``actnorm``, an ``ActNorm`` precedes every coupling
+    (data to latent), the flow form of the paper's batch normalisation.
     The returned ``Flow`` lists the same layers in the generative order (``layers[0]`` next to z).
 
     >>> flow = make_multiscale_realnvp((1, 4, 4), scales=2, couplings=1, hidden=(4,))
@@ -121,4 +132,6 @@ def make_multiscale_realnvp(shape=(1, 28, 28), scales: int = 2, couplings: int =
     if h % 2 ** (scales - 1) or w % 2 ** (scales - 1):
         raise ValueError(f"make_multiscale_realnvp: {scales} scales squeeze {scales - 1} times, so height and width must be "
                          f"multiples of {2 ** (scales - 1)}, got shape {tuple(shape)}")
-    return Flow(StandardNormal(c * h * w), _scale((c, h, w), scales, couplings, hidden)[::-1])
+    if not isinstance(actnorm, bool):
+        raise ValueError(f"make_multiscale_realnvp: actnorm must be True or False, got {actnorm!r}")
+    return Flow(StandardNormal(c * h * w), _scale((c, h, w), scales, couplings, hidden, blocks, actnorm)[::-1])

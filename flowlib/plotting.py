@@ -280,7 +280,7 @@ def plot_made_masks(masks, titles=None):
 
 
 def plot_direction_times(results: dict, ax=None, title="time of one batch as D grows"):
-    r"""Log-log plot of ``timing.direction_times`` results, ``{model name: rows}``.
+    r"""Log-log plot of ``direction_times`` results (``flowlib.cost``), ``{model name: rows}``.
 
     Colour = model; solid = density (inverse, x ↦ z), dashed = sampling (forward, z ↦ x).
     """

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._validate import check_points
+from ._validate import check_int, check_points
 from .plotting import grid_points
 
 __all__ = ["Snapshot", "Snapshots"]
@@ -48,8 +48,7 @@ class Snapshots:
 
     def __init__(self, flow, z: torch.Tensor, every: int, bounds=None, n: int = 60):
         check_points(z, flow.dim, "Snapshots", "z")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"Snapshots: every must be a positive int, got {every!r}")
+        every = check_int(every, "Snapshots", "every", least=1, example="50")
         if bounds is not None and (flow.dim != 2 or len(bounds) != 4):
             raise ValueError(f"Snapshots: bounds (x0, x1, y0, y1) need a 2-D flow, got bounds {bounds!r} for D = {flow.dim}")
         self.z, self.every, self.n = z, every, n

@@ -15,9 +15,9 @@ import torch
 from tqdm.auto import trange
 
 from ._threads import one_thread
-from ._validate import FlowlibError, check_int, check_module, check_number, check_points
+from ._validate import FlowlibError, check_int, check_module, check_number, check_points, points_checked
 
-__all__ = ["fit", "fit_reverse_kl"]
+__all__ = ["fit", "fit_reverse_kl", "Trainer", "TrainingStopped", "learning_rate_text"]
 
 
 def fit(flow, data: torch.Tensor, steps: int = 1000, batch_size: int = 256, lr: float = 1e-3,
@@ -60,7 +60,8 @@ def fit(flow, data: torch.Tensor, steps: int = 1000, batch_size: int = 256, lr: 
 
     def loss_fn():
         batch = data[torch.randint(n, (min(batch_size, n),), device=data.device)]
-        return -flow.log_prob(batch).mean()
+        with points_checked():  # rows of data, checked above: not again at every step
+            return -flow.log_prob(batch).mean()
 
     return _optimize(flow, loss_fn, steps, lr, callback, progress, "fit")
 
@@ -105,9 +106,157 @@ def _check_budget(steps, batch_size, lr, callback, who: str):
     return steps, batch_size, lr
 
 
-# Divergence: the loss climbed this many times (1 + |first loss|) above its lowest value. Healthy runs
-# wander by a fraction of their first loss; RealNVP on the ring at lr=1 jumps from 5 to 7.5e6.
-DIVERGED = 100
+# Divergence: the median of the last RECENT losses climbed DIVERGED times (1 + |first loss|) above the lowest
+# such median. A median of nine ignores up to four bad mini-batches in a row (RealNVP on the checkerboard at
+# lr=3e-3 meets a single batch of 43 nats among losses of 3.6), and healthy runs wander by a fraction of
+# their first loss; a blow-up climbs without end (RealNVP on the eight Gaussians at lr=1: from 5 to 7.5e6 nats).
+DIVERGED, RECENT = 10, 9
+
+
+class TrainingStopped(FloatingPointError):
+    r"""Training broke and was stopped (the good parameters restored): a ``FloatingPointError`` whose message
+    names the step, with ``step`` (the losses kept before it), ``value`` (the loss that stopped it) and
+    ``diverged`` (True: finite but climbing; False: NaN or inf)."""
+
+    def __init__(self, message: str, step: int, value: float, diverged: bool):
+        super().__init__(message)
+        self.step, self.value, self.diverged = step, value, diverged
+
+
+def learning_rate_text(lr: float) -> str:
+    r"""``lr`` as a slider with ``readout_format=".0e"`` shows it: one digit and the exponent.
+
+    >>> learning_rate_text(0.0031622776601683794), learning_rate_text(1e-3), learning_rate_text(1.0)
+    ('3e-3', '1e-3', '1e0')
+    """
+    mantissa, exponent = f"{lr:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+class Trainer:
+    r"""Adam steps on ``loss_fn()``, a few at a time, stopped when training breaks: the one training loop
+    behind ``fit``, ``fit_reverse_kl`` and notebook 08's playground.
+
+    ``step(k)`` takes up to k steps; each evaluates the loss, checks it, and updates the parameters.
+    Training stops (``TrainingStopped``, a ``FloatingPointError`` naming the step) when the loss becomes
+    NaN or inf (the parameters of the last finite step are restored) or diverges, robustly to mini-batch
+    noise: the median of the last ``RECENT`` losses climbs ``DIVERGED`` (1 + |first loss|) above the
+    lowest such median (the parameters of the step with the lowest loss are restored).
+
+    Args:
+        flow: a module with trainable, finite parameters.
+        loss_fn: ``loss_fn() -> scalar tensor`` of one mini-batch.
+        lr: Adam's learning rate (``trainer.lr = ...`` changes it between steps).
+        steps: the run's length, for a cosine decay of the learning rate to 0 over it (``fit``); None:
+            a constant learning rate (the playground trains as long as asked).
+        who: the name the messages start with.
+
+    >>> from flowlib import make_nice, toy_data
+    >>> _ = torch.manual_seed(0)
+    >>> flow, data = make_nice(2, layers=2, hidden=(8,)), toy_data("moons", 256)
+    >>> trainer = Trainer(flow, lambda: -flow.log_prob(data).mean(), lr=1e-2)
+    >>> trainer.step(5), len(trainer.losses)
+    (5, 5)
+    """
+
+    def __init__(self, flow, loss_fn, lr: float, steps: int | None = None, who: str = "fit"):
+        if torch.is_inference_mode_enabled():
+            raise FlowlibError(f"{who}: called inside torch.inference_mode(), where no gradient can be computed; "
+                               "call it outside that block")
+        self.params = [p for p in flow.parameters() if p.requires_grad]
+        if not self.params:
+            raise FlowlibError(f"{who}: the flow has no trainable parameters (a flow of permutations only?); nothing to fit")
+        broken = [name for name, p in flow.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
+        if broken:
+            raise FlowlibError(f"{who}: the flow's parameter {broken[0]} holds NaN or inf before training; "
+                               "rebuild the flow (or load parameters saved before it broke)")
+        self.flow, self.loss_fn, self.steps, self.who = flow, loss_fn, steps, who
+        self.optimizer, self.start_lr = _adam(self.params, lr), lr
+        self.scheduler = None if steps is None else torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer,
+                                                                                             T_max=max(steps, 1))
+        # Copies of the parameters of the last step whose loss was finite, and of the step whose loss was
+        # the lowest: restored if training blows up or diverges.
+        self.last_good = [p.detach().clone() for p in self.params]
+        self.best = [p.detach().clone() for p in self.params]
+        self.best_value, self.best_step, self.best_median = math.inf, 0, math.inf
+        self.losses: list[float] = []
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.start_lr = value
+        for group in self.optimizer.param_groups:
+            group["lr"] = value
+
+    def reset_optimizer(self) -> None:
+        """A fresh Adam at the current learning rate: after a stop, its moments may hold the blow-up."""
+        self.optimizer = _adam(self.params, self.lr)
+
+    @torch.enable_grad()  # training needs gradients, also inside a caller's torch.no_grad()
+    def step(self, k: int = 1) -> int:
+        r"""Up to ``k`` steps; returns how many were taken (k, unless ``TrainingStopped`` is raised)."""
+        for _ in range(k):
+            loss = self.loss_fn()
+            value = loss.item()
+            self._check(value, len(self.losses))
+            with torch.no_grad():
+                for p, good in zip(self.params, self.last_good):
+                    good.copy_(p)
+                if value < self.best_value:
+                    self.best_value, self.best_step = value, len(self.losses)
+                    for p, good in zip(self.params, self.best):
+                        good.copy_(p)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            if self.scheduler is not None:
+                self.scheduler.step()
+            self.losses.append(value)
+        return k
+
+    def check_last(self) -> None:
+        r"""Check the loss after the last update, which no step evaluated: on a fork of the random number
+        generators, so the caller's next random draws are the same as without this check."""
+        if not self.losses:
+            return
+        cuda = sorted({p.device.index or 0 for p in self.params if p.is_cuda})
+        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+            self._check(self.loss_fn().item(), len(self.losses), after_last=True)
+
+    def _check(self, value: float, step: int, after_last: bool = False) -> None:
+        """Raise ``TrainingStopped`` if ``value``, the loss at ``step``, says training broke (after restoring)."""
+        total = f" of {self.steps}" if self.steps is not None else ""
+        where = f"after the last update (step {step - 1}{total})" if after_last else (
+            f"at step {step} (of {self.steps})" if self.steps is not None else f"at step {step}")
+        # the rate the caller chose: fit's, before its cosine decay; the playground's, as its slider shows it
+        lr = self.start_lr if self.steps is not None else learning_rate_text(self.lr)
+        advice = f"Try a smaller learning rate than lr={lr}."
+        if not math.isfinite(value):
+            self._restore(self.last_good)
+            if step == 0:  # not the learning rate: nothing was updated yet
+                raise TrainingStopped(f"{self.who}: the loss is {value} at step 0, before any update, so the learning rate "
+                                      "is not the cause: the flow (or the data or target it is fitted to) gives a "
+                                      "non-finite log-density; check them, e.g. flow.log_prob(data).isfinite().all()",
+                                      step, value, diverged=False)
+            raise TrainingStopped(f"{self.who}: the loss became {value} {where}; the parameters of the last finite step "
+                                  f"were restored. {advice}", step, value, diverged=False)
+        recent = sorted(self.losses[-RECENT + 1:] + [value])
+        median = (recent[(len(recent) - 1) // 2] + recent[len(recent) // 2]) / 2
+        first = self.losses[0] if self.losses else value
+        if median - self.best_median > DIVERGED * (1 + abs(first)):
+            self._restore(self.best)
+            raise TrainingStopped(f"{self.who}: training diverged: the loss climbed from {self.best_value:.4g} (step "
+                                  f"{self.best_step}) to {value:.4g} {where}; the parameters of step {self.best_step} "
+                                  f"were restored. {advice}", step, value, diverged=True)
+        self.best_median = min(self.best_median, median)
+
+    def _restore(self, saved) -> None:
+        with torch.no_grad():
+            for p, good in zip(self.params, saved):
+                p.copy_(good)
 
 
 def _adam(params, lr: float) -> torch.optim.Adam:
@@ -119,85 +268,24 @@ def _adam(params, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr)
 
 
-def _restore(params, saved) -> None:
-    with torch.no_grad():
-        for p, good in zip(params, saved):
-            p.copy_(good)
-
-
 # One torch thread: on a shared CPU (two notebooks, a busy hub) a second thread made training 10x slower
 # (flowlib/_threads.py), so slow that notebook runs looked stalled.
 @one_thread()
-@torch.enable_grad()  # training needs gradients, also inside a caller's torch.no_grad()
 def _optimize(flow, loss_fn, steps, lr, callback, progress, who) -> list[float]:
-    if torch.is_inference_mode_enabled():
-        raise FlowlibError(f"{who}: called inside torch.inference_mode(), where no gradient can be computed; "
-                           "call it outside that block")
-    params = [p for p in flow.parameters() if p.requires_grad]
-    if not params:
-        raise FlowlibError(f"{who}: the flow has no trainable parameters (a flow of permutations only?); nothing to fit")
-    broken = [name for name, p in flow.named_parameters() if p.requires_grad and not bool(torch.isfinite(p).all())]
-    if broken:
-        raise FlowlibError(f"{who}: the flow's parameter {broken[0]} holds NaN or inf before training; "
-                           "rebuild the flow (or load parameters saved before it broke)")
-    optimizer = _adam(params, lr)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
-    # Copies of the parameters of the last step whose loss was finite, and of the step whose loss was
-    # the lowest: restored if training blows up or diverges.
-    last_good = [p.detach().clone() for p in params]
-    best = [p.detach().clone() for p in params]
-    best_value, best_step, first = math.inf, 0, None
-    history = []
-
-    def check(value, step, after_last=False):
-        """Raise if ``value``, the loss at ``step``, says training broke (after restoring parameters)."""
-        where = f"after the last update (step {step - 1} of {steps})" if after_last else f"at step {step} (of {steps})"
-        if not math.isfinite(value):
-            _restore(params, last_good)
-            if step == 0:  # not the learning rate: nothing was updated yet
-                raise FloatingPointError(f"{who}: the loss is {value} at step 0, before any update, so the learning rate "
-                                         "is not the cause: the flow (or the data or target it is fitted to) gives a "
-                                         "non-finite log-density; check them, e.g. flow.log_prob(data).isfinite().all()")
-            raise FloatingPointError(f"{who}: the loss became {value} {where}; the parameters of the last finite step "
-                                     f"were restored. Try a smaller learning rate than lr={lr}.")
-        if value - best_value > DIVERGED * (1 + abs(first)):
-            _restore(params, best)
-            raise FloatingPointError(f"{who}: training diverged: the loss climbed from {best_value:.4g} (step {best_step}) "
-                                     f"to {value:.4g} {where}; the parameters of step {best_step} were restored. "
-                                     f"Try a smaller learning rate than lr={lr}.")
-
+    trainer = Trainer(flow, loss_fn, lr, steps=steps, who=who)
     # At most one redraw a second: in Jupyter every redraw is a widget message, and a test client that
     # reads them only after the cell (nbval) loses messages past ZeroMQ's 1000-message queue, then
     # fails with "Timeout of 5 seconds exceeded waiting for output" (seen on a loaded machine).
     bar = trange(steps, desc=who, disable=not progress, leave=False, mininterval=1.0)
     start = time.perf_counter()
     for step in bar:
-        loss = loss_fn()
-        value = loss.item()
-        first = value if first is None else first
-        check(value, step)
-        with torch.no_grad():
-            for p, good in zip(params, last_good):
-                good.copy_(p)
-            if value < best_value:
-                best_value, best_step = value, step
-                for p, good in zip(params, best):
-                    good.copy_(p)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        history.append(value)
+        trainer.step()
         if step % 50 == 0:
-            bar.set_postfix(loss=f"{value:.3f}")
+            bar.set_postfix(loss=f"{trainer.losses[-1]:.3f}")
         if callback is not None:
             callback(step, flow)
-    if steps:
-        # The last update is never followed by a loss: evaluate one, on a fork of the random number
-        # generators, so the caller's next random draws are the same as without this check.
-        cuda = sorted({p.device.index or 0 for p in params if p.is_cuda})
-        with torch.random.fork_rng(devices=cuda), torch.no_grad():
-            check(loss_fn().item(), steps, after_last=True)
+    trainer.check_last()
+    history = trainer.losses
     if progress and history:
         # The bar vanishes when done (leave=False), and a saved notebook keeps only its first frame (0%):
         # this line is what the finished cell says, live and in the committed notebook.

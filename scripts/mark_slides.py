@@ -15,7 +15,7 @@ fails on a notebook whose marks differ from these):
 - everything else: ``-``, on the current slide.
 
 Only each cell's ``metadata.slideshow`` and the notebook's ``metadata.rise`` (``scroll``: a tall
-slide scrolls instead of being cut off) are written; the JSON keeps its key order and layout.
+slide scrolls instead of being cut off) are written, in the layout JupyterLab saves (``notebook_file.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ import json
 import re
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_file import as_saved  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -87,7 +90,7 @@ def mismatches(notebook: dict) -> list[str]:
 
 
 def dump(notebook: dict) -> str:
-    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"  # nbformat's layout, keys in their order
+    return as_saved(notebook)  # as JupyterLab saves it: opening the notebook changes nothing
 
 
 def main(argv=None) -> int:
@@ -95,7 +98,7 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a cell is marked otherwise")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
     failed = False
     for path in paths:
         notebook = json.loads(path.read_text(encoding="utf-8"))

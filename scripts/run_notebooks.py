@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.util import run_sync
+from notebook_file import write as write_notebook
 from offline_outputs import offline_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,8 +111,8 @@ def run(path: Path, timeout: int = 600) -> float:
     print(f"{path.name}: slowest cell #{done.slowest_cell} {done.slowest_seconds:.1f} s; "
           f"{done.replaced} kernels replaced",
           file=sys.stderr, flush=True)
-    offline_outputs(nb)  # post-processing: stills for the sliders, no 0% progress bars, no widget state
-    nbformat.write(nb, path)
+    offline_outputs(nb, path.name)  # post-processing: stills for the sliders, no 0% progress bars, no widget state
+    write_notebook(nb, path)  # as JupyterLab saves it: opening the notebook changes nothing (notebook_file.py)
     return done.seconds
 
 

@@ -32,6 +32,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colab_cell import BRANCH, ROOT, colab_cell_source, repository_slug  # noqa: E402
+from notebook_file import write as write_notebook  # noqa: E402
 
 README = ROOT / "README.md"
 NOTEBOOKS = ROOT / "notebooks"
@@ -40,14 +41,14 @@ RUN_TIMES = ROOT / "docs" / "run_times.txt"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 NOT_MEASURED = "not yet measured"
-_NOTEBOOK_LINK = re.compile(r"\]\((notebooks/(\d\d_\w+\.ipynb))\)")
+_NOTEBOOK_LINK = re.compile(r"\]\((notebooks/(\d\d[a-z]?_\w+\.ipynb))\)")
 _LAUNCH = re.compile(r"https://(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/[^\s)\"'>]+")
 _GITHUB_LINK = re.compile(r"https://github\.com/([\w.-]+)/([\w.-]+)[^\s)\"'>]*")
 
 
 def notebook_paths() -> list[Path]:
     """The course notebooks, ``notebooks/NN_topic.ipynb``, in order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def binder_url(notebook: str | None = None) -> str:
@@ -227,7 +228,7 @@ def sync_notebook(path: Path) -> str | None:
     else:
         nb.cells.insert(0, nbformat.v4.new_code_cell(colab_cell_source()))
         done = "inserted a Colab cell: re-run the notebook (scripts/run_notebooks.py)"
-    nbformat.write(nb, path)
+    write_notebook(nb, path)  # as JupyterLab saves it (notebook_file.py)
     return done
 
 

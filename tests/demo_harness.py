@@ -59,8 +59,8 @@ def slider_values(widget) -> list:
     >>> import ipywidgets
     >>> slider_values(ipywidgets.IntSlider(value=3, min=0, max=8))
     [0, 8, 4]
-    >>> slider_values(ipywidgets.Dropdown(options=[("moons", "moons"), ("ring", "ring")]))
-    ['moons', 'ring']
+    >>> slider_values(ipywidgets.Dropdown(options=[("moons", "moons"), ("checkerboard", "checkerboard")]))
+    ['moons', 'checkerboard']
     """
     if hasattr(widget, "_options_values"):  # Dropdown, SelectionSlider, RadioButtons, ToggleButtons
         return list(widget._options_values)

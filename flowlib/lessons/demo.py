@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import ipywidgets
 
-from .._threads import one_thread
+from .. import one_thread
 from .view import View
 
 __all__ = ["Demo", "DemoError", "Shown", "View"]

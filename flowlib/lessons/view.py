@@ -45,7 +45,7 @@ import io
 
 import numpy as np
 
-__all__ = ["View"]
+__all__ = ["View", "clamped_index"]
 
 
 class View:
@@ -138,3 +138,13 @@ class View:
         self._dynamic = []
         self.restage()
         return self.fig
+
+
+def clamped_index(index, n: int) -> int:
+    r"""``index`` as an int within 0..n-1: a slider past a list's ends (snapshots, steps, points) shows the
+    nearest item, as a stale widget or a run with fewer snapshots would need.
+
+    >>> clamped_index(7.0, 3), clamped_index(-1, 3), clamped_index(1.6, 3)
+    (2, 0, 1)
+    """
+    return min(max(int(index), 0), n - 1)

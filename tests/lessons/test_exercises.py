@@ -115,11 +115,13 @@ def test_scaffold_is_not_solved_and_the_published_solution_passes(scaffold, solu
 
 
 def test_every_checker_has_an_exercise_and_every_notebook_at_least_three():
+    """Three per lecture notebook; 04b, the second half of RealNVP (images), at least one (issue 25)."""
     used = {re.match(r"check\.(\w+)\(", source.strip().splitlines()[-1]).group(1) for _, source, _, _ in EXERCISES}
     assert set(CHECKERS) <= used, f"checkers without an exercise in any notebook: {sorted(set(CHECKERS) - used)}"
     per_notebook = {path.stem: sum(case[0].startswith(path.stem + ":") for case in EXERCISES) for path in NOTEBOOKS}
     lectures = {name: count for name, count in per_notebook.items() if name != "08_playground"}  # 08: no lecture slide
-    assert len(lectures) == 7 and all(count >= 3 for count in lectures.values()), per_notebook
+    least = {name: 1 if name == "04b_realnvp_on_images" else 3 for name in lectures}
+    assert len(lectures) == 8 and all(count >= least[name] for name, count in lectures.items()), per_notebook
 
 
 @pytest.mark.parametrize("checker", CHECKERS)

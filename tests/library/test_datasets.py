@@ -14,13 +14,14 @@ from flowlib import (
     bits_per_dim,
     digits_data,
     grid_points,
+    target_log_normalizer,
     target_log_prob,
     toy_data,
     toy_entropy,
     toy_log_prob,
 )
 
-KNOWN_DENSITY = ("ring", "checkerboard")
+KNOWN_DENSITY = ("eight_gaussians", "checkerboard")
 
 
 @pytest.mark.parametrize("name", TOYS)
@@ -37,8 +38,8 @@ def test_toy_shapes_and_seeds(name):
 
 
 def test_toys_lie_where_they_should():
-    ring = toy_data("ring", 4000)
-    radius = ring.norm(dim=-1)
+    circle = toy_data("eight_gaussians", 4000)
+    radius = circle.norm(dim=-1)
     assert abs(float(radius.mean()) - 2.5) < 0.02 and float(radius.std()) < 0.3
     board = toy_data("checkerboard", 4000)
     assert board.abs().max() <= 2.0
@@ -70,8 +71,8 @@ def test_true_density_matches_a_histogram_of_the_samples(name):
 def test_entropies():
     assert toy_entropy("checkerboard") == pytest.approx(math.log(8))  # uniform on area 8
     # Eight Gaussians far apart (7.6 std between neighbours): H = log 8 + log(2πe σ²), σ = 0.25.
-    assert toy_entropy("ring") == pytest.approx(math.log(8) + math.log(2 * math.pi * math.e * 0.25**2), abs=0.01)
-    assert toy_entropy("ring", seed=1) == pytest.approx(toy_entropy("ring"), abs=0.01)
+    assert toy_entropy("eight_gaussians") == pytest.approx(math.log(8) + math.log(2 * math.pi * math.e * 0.25**2), abs=0.01)
+    assert toy_entropy("eight_gaussians", seed=1) == pytest.approx(toy_entropy("eight_gaussians"), abs=0.01)
 
 
 def normalizer(name: str, half_width: float, n: int) -> float:
@@ -97,10 +98,10 @@ def test_banana_normalizer_is_the_gaussian_one():
 def test_ring_target_peaks_on_the_circle_of_radius_two():
     # On the axes the bimodal x₁ factor does not pull the radial peak away from r = 2.
     axes = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]], dtype=torch.float64)
-    at_two = target_log_prob("ring", 2 * axes)
+    at_two = target_log_prob("two_arcs", 2 * axes)
     for radius in (1.5, 1.9, 2.1, 2.5):
-        assert (at_two > target_log_prob("ring", radius * axes)).all()
-    modes = target_log_prob("ring", torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]], dtype=torch.float64))
+        assert (at_two > target_log_prob("two_arcs", radius * axes)).all()
+    modes = target_log_prob("two_arcs", torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]], dtype=torch.float64))
     assert modes[0] == modes[1] > modes[2]  # the two modes sit at (±2, 0)
 
 
@@ -131,3 +132,22 @@ def test_bits_per_dim_on_known_cases():
     assert bits_per_dim(torch.full((3,), 64 * math.log(17), dtype=torch.float64), dim=64) == pytest.approx(0, abs=1e-9)
     # Each extra nat per image costs 1 / (D log 2) bits per dimension; the mean over the batch is used.
     assert bits_per_dim(torch.tensor([-1.0, -3.0]), dim=4, levels=2) == pytest.approx((2 + 4 * math.log(2)) / (4 * math.log(2)))
+
+
+def test_target_log_normalizer_banana_is_exact_and_ring_agrees_with_importance_sampling():
+    assert abs(target_log_normalizer("banana") - math.log(2 * math.pi * 1.5 * 0.5)) < 1e-8
+    for name in TARGETS:
+        assert abs(target_log_normalizer(name) - target_log_normalizer(name, n=601)) < 1e-6, name
+    g = torch.Generator().manual_seed(0)
+    for name in TARGETS:  # Z = E_q[p̃/q] with q = N(0, 3² I): independent of the grid
+        x = 3 * torch.randn(400_000, 2, generator=g, dtype=torch.float64)
+        log_q = -0.5 * (x / 3).pow(2).sum(1) - math.log(2 * math.pi * 9)
+        estimate = float(torch.logsumexp(target_log_prob(name, x) - log_q, 0)) - math.log(len(x))
+        assert abs(estimate - target_log_normalizer(name)) < 0.03, name
+
+
+def test_target_log_normalizer_rejects_bad_input():
+    with pytest.raises(ValueError, match="expected one of"):
+        target_log_normalizer("moons")
+    with pytest.raises(ValueError, match="n must be"):
+        target_log_normalizer("two_arcs", n=1)

@@ -29,7 +29,9 @@ from flowlib import (
     Scaling,
     StandardNormal,
     bits_per_dim,
+    channel_mask,
     check_layer,
+    checkerboard_mask,
     count_parameters,
     coupling_mask,
     digits_data,
@@ -120,7 +122,8 @@ def test_flows_made_and_densities_reject_bad_points(case):
 
 @pytest.mark.parametrize("who", ("toy_log_prob", "target_log_prob"))
 def test_densities_of_the_toys_reject_bad_points(who):
-    fn = {"toy_log_prob": lambda x: toy_log_prob("ring", x), "target_log_prob": lambda x: target_log_prob("banana", x)}[who]
+    fn = {"toy_log_prob": lambda x: toy_log_prob("eight_gaussians", x),
+          "target_log_prob": lambda x: target_log_prob("banana", x)}[who]
     with pytest.raises(ValueError, match=rf"{who}: expected x of shape \(B, 2\), got last dimension 3"):
         fn(torch.zeros(4, 3))
     with pytest.raises(ValueError, match=rf"{who}: expected x of shape \(B, 2\) \(a 2-D batch\), got shape \(2,\)"):
@@ -189,7 +192,7 @@ def unchanged(flow: nn.Module, before: list[torch.Tensor]) -> bool:
 @pytest.mark.parametrize("bad", (math.nan, math.inf, -math.inf))
 def test_fit_rejects_data_with_nan_or_inf_before_training(bad):
     flow = two_d_flow()
-    data = toy_data("ring", 100)
+    data = toy_data("eight_gaussians", 100)
     data[[7, 42], 1] = bad
     before = snapshot(flow)
     with ComputeCounter(flow) as counter, pytest.raises(ValueError, match=r"fit: data must be finite, but 2 of its 100 rows "
@@ -227,13 +230,13 @@ def test_fit_rejects_bad_data(data, error, message):
 def test_fit_rejects_a_bad_budget(kwargs, error, message):
     flow = two_d_flow()
     with ComputeCounter(flow) as counter, pytest.raises(error, match=message):
-        fit(flow, toy_data("ring", 100), progress=False, **{"steps": 5, **kwargs})
+        fit(flow, toy_data("eight_gaussians", 100), progress=False, **{"steps": 5, **kwargs})
     assert counter.calls == 0
 
 
 def test_fit_needs_something_to_train():
     with pytest.raises(ValueError, match=r"fit: the flow has no trainable parameters"):
-        fit(Flow(StandardNormal(2), [Reverse(2)]), toy_data("ring", 10), steps=3, progress=False)
+        fit(Flow(StandardNormal(2), [Reverse(2)]), toy_data("eight_gaussians", 10), steps=3, progress=False)
 
 
 def test_fit_reverse_kl_rejects_a_target_of_the_wrong_shape_before_any_update():
@@ -262,7 +265,7 @@ def test_a_loss_that_becomes_nan_stops_training_and_keeps_the_last_finite_parame
 
     with pytest.raises(FloatingPointError, match=r"fit: the loss became nan at step 4 \(of 10\); the parameters of the last "
                                                  r"finite step were restored. Try a smaller learning rate than lr=0.01"):
-        fit(flow, toy_data("ring", 256), steps=10, lr=0.01, callback=callback, progress=False)
+        fit(flow, toy_data("eight_gaussians", 256), steps=10, lr=0.01, callback=callback, progress=False)
     assert all(torch.isfinite(p).all() for p in flow.parameters())
     assert unchanged(flow, seen[2])  # step 3's loss was the last finite one, evaluated after step 2's update
     assert not unchanged(flow, seen[1])
@@ -290,13 +293,15 @@ def test_fit_reverse_kl_stops_on_a_nan_target():
 
 
 def test_dataset_arguments():
-    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of \('moons', 'ring', 'checkerboard'"):
+    with pytest.raises(ValueError, match=r"toy_data: unknown toy 'spiral'; expected one of "
+                                         r"\('moons', 'eight_gaussians', 'checkerboard'"):
         toy_data("spiral", 10)
     with pytest.raises(ValueError, match=r"toy_data: n must be an int >= 0, got -5"):
-        toy_data("ring", -5)
+        toy_data("eight_gaussians", -5)
     with pytest.raises(ValueError, match=r"toy_log_prob: the log-density of 'moons' is not known in closed form"):
         toy_log_prob("moons", torch.zeros(3, 2))
-    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'ring'.*'checkerboard'.* only, got 'moons'"):
+    with pytest.raises(ValueError, match=r"toy_entropy: the entropy is known for 'eight_gaussians'.*'checkerboard'.* only, "
+                                         r"got 'moons'"):
         toy_entropy("moons")
     with pytest.raises(ValueError, match=r"target_log_prob: unknown target 'donut'; expected one of"):
         target_log_prob("donut", torch.zeros(3, 2))
@@ -403,13 +408,13 @@ def test_a_nan_gradient_in_the_last_step_does_not_return_a_broken_model():
             next(flow.parameters()).register_hook(lambda grad: grad * math.nan)
 
     with pytest.raises(FloatingPointError, match=r"fit: the loss became nan after the last update \(step 4 of 5\)"):
-        fit(flow, toy_data("ring", 256), steps=5, lr=0.01, callback=callback, progress=False)
+        fit(flow, toy_data("eight_gaussians", 256), steps=5, lr=0.01, callback=callback, progress=False)
     assert unchanged(flow, seen[3])  # the parameters step 4 evaluated its (finite) loss at
 
 
 def test_the_final_check_leaves_the_random_numbers_as_they_were():
     """Checking the last update draws a batch on a fork of the generator: the caller's next draws do not move."""
-    data = toy_data("ring", 256)
+    data = toy_data("eight_gaussians", 256)
     draws = []
     for _ in range(2):
         torch.manual_seed(0)
@@ -431,12 +436,12 @@ def test_divergence_with_finite_losses_stops_with_a_clear_error():
     with pytest.raises(FloatingPointError, match=r"fit: training diverged: the loss climbed from \S+ \(step (\d+)\) to \S+ at "
                                                  r"step \d+ \(of 200\); the parameters of step \1 were restored. Try a "
                                                  r"smaller learning rate than lr=100") as error:
-        fit(flow, toy_data("ring", 2000), steps=200, lr=100.0, progress=False,
+        fit(flow, toy_data("eight_gaussians", 2000), steps=200, lr=100.0, progress=False,
             callback=lambda step, f: evaluated_at.setdefault(step + 1, snapshot(f)))
     best = int(error.value.args[0].split("(step ")[1].split(")")[0])
     assert unchanged(flow, evaluated_at[best])
     with torch.no_grad():
-        assert float(-flow.log_prob(toy_data("ring", 500, seed=1)).mean()) < 10
+        assert float(-flow.log_prob(toy_data("eight_gaussians", 500, seed=1)).mean()) < 10
 
 
 def test_a_model_broken_before_fit_is_not_blamed_on_the_learning_rate():
@@ -445,24 +450,24 @@ def test_a_model_broken_before_fit_is_not_blamed_on_the_learning_rate():
         flow.layers[1].net[0].weight[0, 0] = math.nan
     with pytest.raises(FlowlibError, match=r"fit: the flow's parameter layers.1.net.0.weight holds NaN or inf before "
                                            r"training; rebuild the flow"):
-        fit(flow, toy_data("ring", 100), steps=5, progress=False)
+        fit(flow, toy_data("eight_gaussians", 100), steps=5, progress=False)
     # Finite parameters, but a density of 0 at the data: x = z e^s with s = -100 (std e^-100).
     squeezed = Flow(StandardNormal(2), [Scaling(2)])
     with torch.no_grad():
         squeezed.layers[0].s.fill_(-100.0)
     with pytest.raises(FloatingPointError, match=r"fit: the loss is inf at step 0, before any update, so the learning rate "
                                                  r"is not the cause"):
-        fit(squeezed, toy_data("ring", 100), steps=5, progress=False)
+        fit(squeezed, toy_data("eight_gaussians", 100), steps=5, progress=False)
 
 
 def test_fit_trains_inside_no_grad_and_refuses_inference_mode():
     flow = two_d_flow()
     before = snapshot(flow)
     with torch.no_grad():
-        losses = fit(flow, toy_data("ring", 200), steps=3, lr=1e-2, progress=False)
+        losses = fit(flow, toy_data("eight_gaussians", 200), steps=3, lr=1e-2, progress=False)
     assert len(losses) == 3 and not unchanged(flow, before)
     with torch.inference_mode(), pytest.raises(FlowlibError, match=r"fit: called inside torch.inference_mode\(\)"):
-        fit(flow, toy_data("ring", 200), steps=3, progress=False)
+        fit(flow, toy_data("eight_gaussians", 200), steps=3, progress=False)
 
 
 def test_fit_with_its_arguments_swapped():
@@ -551,10 +556,10 @@ def test_flow_refuses_what_is_not_a_flow_layer():
     (lambda: make_iaf(2, layers=0), r"make_iaf: layers must be an int >= 1 such as 4, got 0"),
     (lambda: Permutation(3, perm=[0.5, 1.5, 2.0]), r"Permutation: perm must be a sequence of int indices holding each of "
                                                     r"0..2 once, such as \[2, 1, 0\], got \[0.5, 1.5, 2.0\]"),
-    (lambda: toy_data("ring", 5, seed=None), r"toy_data: seed must be an int such as 0 \(a fixed seed makes the result "
-                                             r"repeatable\), got None"),
+    (lambda: toy_data("eight_gaussians", 5, seed=None),
+     r"toy_data: seed must be an int such as 0 \(a fixed seed makes the result repeatable\), got None"),
     (lambda: digits_data(seed=None), r"digits_data: seed must be an int such as 0"),
-    (lambda: toy_entropy("ring", n=0), r"toy_entropy: n must be an int >= 1, got 0"),
+    (lambda: toy_entropy("eight_gaussians", n=0), r"toy_entropy: n must be an int >= 1, got 0"),
     (lambda: check_layer(Scaling(2), batch=0), r"check_layer: batch must be an int >= 1 such as 5, got 0"),
     (lambda: check_layer(Scaling(2), seed=None), r"check_layer: seed must be an int such as 0"),
     (lambda: check_layer(nn.Linear(2, 2)), r"check_layer: layer must be a flow layer \(an nn.Module with an int "
@@ -571,6 +576,12 @@ def test_flow_refuses_what_is_not_a_flow_layer():
                                                                                r"y0, y1\) with x0 < x1 and y0 < y1"),
     (lambda: grid_points(n=1), r"grid_points: n must be an int >= 2 such as 200, got 1"),
     (lambda: coupling_mask(4, parity=2), r"coupling_mask: parity must be 0 .* or 1"),
+    # the image masks took any parity: 0.5 gave an all-zero checkerboard (a coupling keeping nothing), 2 gave 0
+    (lambda: checkerboard_mask((1, 4, 4), parity=0.5), r"checkerboard_mask: parity must be an int from 0 to 1 such as "
+                                                       r"k % 2, got float \(0.5\)"),
+    (lambda: checkerboard_mask((1, 4, 4), parity=2), r"checkerboard_mask: parity must be an int from 0 to 1 .*, got 2"),
+    (lambda: channel_mask((2, 4, 4), parity=-1), r"channel_mask: parity must be an int from 0 to 1 .*, got -1"),
+    (lambda: checkerboard_mask((1, 28)), r"checkerboard_mask: shape must be an image shape \(C, H, W\)"),
     (lambda: made_masks(3, hidden=()), r"made_masks: hidden must name at least one hidden layer width"),
     (lambda: MaskedLinear(3, 2, torch.ones(3, 2)), r"MaskedLinear: mask must be a 0/1 tensor of shape \(n_out, n_in\) = "
                                                    r"\(2, 3\), got \(3, 2\)"),
@@ -589,7 +600,7 @@ def test_each_slip_gets_one_sentence_naming_what_was_expected(make, message):
 
 def test_numpy_integers_are_ints():
     """torch and NumPy hand out numpy.int64 (len of an array, an argmax): flowlib takes them wherever it takes an int."""
-    assert torch.equal(toy_data("ring", np.int64(5), seed=np.int64(3)), toy_data("ring", 5, seed=3))
+    assert torch.equal(toy_data("eight_gaussians", np.int64(5), seed=np.int64(3)), toy_data("eight_gaussians", 5, seed=3))
     assert make_maf(np.int64(3), layers=np.int64(2), hidden=(np.int64(8),)).sample(np.int64(4)).shape == (4, 3)
     assert check_layer(Scaling(2), batch=np.int64(3), seed=np.int64(1))["round trip z -> x -> z"] < 1e-12
     assert AffineCoupling(np.int64(4), parity=np.int64(1)).mask.tolist() == [0, 0, 1, 1]
@@ -597,3 +608,25 @@ def test_numpy_integers_are_ints():
 
 def test_the_error_class_is_a_value_error_and_a_type_error():
     assert issubclass(FlowlibError, ValueError) and issubclass(FlowlibError, TypeError)
+
+
+def test_a_flow_checks_its_points_once_and_a_layer_called_directly_still_checks(monkeypatch):
+    """Checks belong at the door: Flow.log_prob, sample and fit check their points once (one walk of the
+    module tree for the dtype and device), not again in each of a five-layer MAF's layers and MADEs; a
+    layer called on its own still refuses bad points."""
+    import flowlib._validate as validate
+
+    walks = []
+    original = validate.reference_tensor
+    monkeypatch.setattr(validate, "reference_tensor", lambda module: walks.append(type(module).__name__) or original(module))
+    flow = make_maf(3, layers=5, hidden=(8,))
+    flow.log_prob(torch.randn(4, 3))
+    flow.sample(4)
+    assert walks == ["Flow"]  # log_prob's entry; sample draws its own z, nothing to check
+    with pytest.raises(FlowlibError, match=r"MAF.inverse: expected x of shape \(B, 3\)"):
+        flow.layers[0].inverse(torch.randn(4, 2))
+    with pytest.raises(FlowlibError, match=r"expected x of dtype torch.float32"):
+        flow.layers[0].inverse(torch.randn(4, 3, dtype=torch.float64))
+    walks.clear()
+    fit(flow, torch.randn(64, 3), steps=3, batch_size=16, progress=False)
+    assert walks == ["Flow"]  # fit's entry checks the data once; its steps do not check again

@@ -1,4 +1,4 @@
-"""The small helpers the notebooks share (flowlib.plotting's grids and mosaics, flowlib.perturb, flowlib.snapshots):
+"""The small helpers the notebooks share (flowlib.plotting's grids and mosaics, flowlib.testing's randomize, flowlib.snapshots):
 their edge cases. Their main uses are tested with the demos that draw them (tests/lessons/)."""
 
 from __future__ import annotations

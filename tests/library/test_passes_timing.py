@@ -127,7 +127,7 @@ def test_drawing_helpers_edge_cases():
     fits = {name: [(0, torch.randn(50, 2))] for name in TARGETS}
     assert isinstance(REVERSE_KL.draw(fits, target="wavy", index=99), matplotlib.figure.Figure)
     with pytest.raises(ValueError, match="no fit for target"):
-        ReverseKLView({"ring": fits["ring"]}).update(target="banana")
+        ReverseKLView({"two_arcs": fits["two_arcs"]}).update(target="banana")
     with pytest.raises(ValueError, match="expected one of"):
         ReverseKLView(fits).update(target="moons")
     snapshots = [(1, torch.rand(10, 10).numpy(), torch.randn(20, 2))]

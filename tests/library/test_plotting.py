@@ -122,7 +122,7 @@ def test_plot_loss_and_plot_matrix():
 
 def test_helpers_draw_into_a_given_panel():
     fig, axes = plt.subplots(1, 5)
-    points = toy_data("ring", 50)
+    points = toy_data("eight_gaussians", 50)
     assert plot_density(right_half, n=20, ax=axes[0]) is fig
     assert plot_samples(points, ax=axes[1]) is fig
     assert plot_grid_warp(lambda p: p, lines=3, ax=axes[2]) is fig

@@ -351,7 +351,7 @@ def _check_rendered(report: BrowserReport, expected: list[dict], found: dict) ->
         report.problems.append(f"{found['broken']} widgets show 'Error displaying widget'")
     if len(interacts) != len(expected):
         report.problems.append(f"the kernel built {len(expected)} Demo widgets ({[w['name'] for w in expected]}), "
-                               f"the page shows {len(interacts)} interactive widgets")
+                               f"the page shows {len(interacts)} demo widgets")
     for i, (want, got) in enumerate(zip(expected, interacts)):
         name = f"widget {i} ({want['name']})"
         if len(got["controls"]) != len(want["sliders"]):

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-# A slider cell: NAME.show(...) of a flowlib Demo, or a plain ipywidgets interact.
-SLIDER_CALL = re.compile(SHOW_CALL.pattern + r"|\binteract(?:ive)?\(")
+# A slider cell: NAME.show(...) of a flowlib Demo (no notebook builds an interact: test_concurrent_run.py).
+SLIDER_CALL = SHOW_CALL
 # A training cell whose loop shows a progress bar: fit, fit_reverse_kl or distil without progress=False.
 TRAINING_CALL = re.compile(r"\b(fit|fit_reverse_kl|distil)\(")
 CLOSING_LINE = re.compile(r"^(fit|fit_reverse_kl): \d+ steps in \d+\.\d s, loss -?\d+\.\d{3} -> -?\d+\.\d{3}$", re.M)
@@ -59,9 +59,29 @@ def notebook(request):
 def test_named_nn_topic_with_a_python3_kernel(notebook, request):
     path = request.node.callspec.params["notebook"]
     stem = path.stem
-    assert stem[:2].isdigit() and stem[2] == "_" and stem[3:].replace("_", "").isalnum() and stem == stem.lower(), stem
+    # NN_topic, or NNb_topic for the second notebook of one slide section (04b: RealNVP on images)
+    assert re.fullmatch(r"\d\d[a-z]?_[a-z0-9_]+", stem), stem
     assert notebook["nbformat"] == 4
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_stored_as_jupyterlab_saves_it(notebook, request):
+    """Opening a notebook in JupyterLab must not change it (else autosave rewrites it and `git pull`
+    conflicts): the file is exactly what JupyterLab writes once its kernel started (scripts/notebook_file.py;
+    the browser test test_open_save_browser.py opens and saves each one)."""
+    path = request.node.callspec.params["notebook"]
+    text = path.read_text(encoding="utf-8")
+    assert text == scripts_module("notebook_file").as_saved(json.loads(text)), (
+        f"{path.name} is not stored as JupyterLab saves it: write it with scripts/notebook_file.py (run_notebooks.py does)")
+
+
+def test_kernelspec_is_what_jupyterlab_writes_for_ipykernel():
+    """JupyterLab writes the started kernelspec's display name; ipykernel installs `python3` as this one."""
+    import ipykernel.kernelspec
+
+    spec = ipykernel.kernelspec.get_kernel_dict()
+    expected = {"display_name": spec["display_name"], "language": spec["language"], "name": "python3"}
+    assert scripts_module("notebook_file").KERNELSPEC == expected
 
 
 def test_executed_top_to_bottom(notebook):
@@ -112,6 +132,41 @@ def test_every_slider_shows_a_still_without_a_kernel(notebook):
 
 
 UNFINISHED = re.compile(r"\b(interactive|Shown)\(children=|\b0%\|")  # a widget's repr, a bar frozen at 0%
+
+
+def widget_classes() -> list[str]:
+    """The names of every widget class ipywidgets exports (their reprs read `NAME(...`), `interactive`, and
+    `Shown` (Demo.show's box)."""
+    import inspect
+
+    import ipywidgets
+
+    return sorted({name for name, value in vars(ipywidgets).items()
+                   if inspect.isclass(value) and issubclass(value, ipywidgets.Widget)} | {"interactive", "Shown"})
+
+
+WIDGET_REPR = re.compile(r"^\s*(?:{})\(".format("|".join(widget_classes())))
+
+
+def test_widget_repr_pattern():
+    assert WIDGET_REPR.match("VBox(children=(HBox(children=(Dropdown(description='model'")
+    assert WIDGET_REPR.match("interactive(children=(FloatSlider(value=0.5")
+    assert WIDGET_REPR.match("Shown(children=(FloatSlider(value=0.5")
+    assert WIDGET_REPR.match("Button(description='go', style=ButtonStyle())")
+    assert not WIDGET_REPR.match("<Figure size 640x480 with 1 Axes>") and not WIDGET_REPR.match("Flow(layers=3)")
+
+
+def test_no_widget_text_or_view_without_a_kernel(notebook):
+    """No stored output is a widget: without a kernel (GitHub, nbconvert, JupyterLab before a run) a widget view
+    shows its text repr (`VBox(children=(HBox(...`). A slider is a still with its caption, a progress bar is
+    dropped, a live page (the playground) is a still with a line saying it needs a kernel (offline_outputs.py)."""
+    found = []
+    for i, cell in enumerate(notebook["cells"]):
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                found.append(f"cell {i}: a widget view")
+            found += [f"cell {i}: {text[:70]!r}" for text in texts(out) if WIDGET_REPR.match(text)]
+    assert found == [], "re-run with scripts/run_notebooks.py (scripts/offline_outputs.py makes the stills)"
 
 
 def test_no_output_reads_as_unfinished(notebook):

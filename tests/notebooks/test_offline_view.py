@@ -4,7 +4,7 @@ r"""Readable without a kernel: what GitHub, nbviewer and a notebook not yet run 
 slider's widget output becomes a caption and a still picture at its initial setting, and progress bars'
 first frames (0%) go. Here:
 
-- ``offline_outputs`` itself, on a hand-made executed notebook (an interact, a tqdm bar, a button);
+- ``offline_outputs`` itself, on a hand-made executed notebook (a ``Demo.show`` box, a tqdm bar, a button, the playground's page);
 - ``flowlib.fit``'s closing line, which replaces the bar in a finished cell;
 - each committed notebook rendered by nbconvert's HTML exporter (what nbviewer runs) and opened in
   Chromium, offline: every slider cell shows a loaded image, and no widget repr (``Shown(children=``,
@@ -35,7 +35,7 @@ from flowlib import fit, make_realnvp, toy_data
 
 COURSE = sorted(NOTEBOOKS.glob("*.ipynb"))
 ARTIFACTS = ROOT / "test-artifacts" / "offline"  # a screenshot at each notebook's first slider, per renderer
-SLIDER_CALL = re.compile(SHOW_CALL.pattern + r"|\binteract(?:ive)?\(")  # NAME.show(...), or a plain ipywidgets interact
+SLIDER_CALL = SHOW_CALL  # NAME.show(...): every slider of the course is a Demo's (no notebook builds an interact)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CLOSING_LINE = re.compile(r"^(fit|fit_reverse_kl): \d+ steps in \d+\.\d s, loss -?\d+\.\d{3} -> -?\d+\.\d{3}$", re.M)
 PNG_1x1 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
@@ -56,9 +56,9 @@ def slider_cells(nb) -> list[int]:
 # --- offline_outputs and the closing line, without a browser --------------------------------------
 
 def executed_notebook() -> nbformat.NotebookNode:
-    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: a ``Demo.show`` box (a slider over an
-    Image whose PNG is a stored buffer, and its hidden error line), an interact (a slider, a dropdown and an
-    Output holding the picture), a tqdm bar, a button, and an ordinary print."""
+    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: a ``Demo.show`` box (a slider and a
+    dropdown over an Image whose PNG is a stored buffer, and its hidden error line), a tqdm bar and its closing
+    line, a button, and the playground's page (controls over an Image, no Output)."""
     def model(name, **state):
         return {"model_name": name, "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
                 "state": {"_model_name": name, **state}}
@@ -67,31 +67,33 @@ def executed_notebook() -> nbformat.NotebookNode:
         return nbformat.v4.new_output("execute_result", execution_count=1, data={
             WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0}, "text/plain": text})
 
-    picture = nbformat.v4.new_output("display_data", data={"image/png": PNG_1x1, "text/plain": "<Image>"})
     state = {
         "demo": model("VBoxModel", _dom_classes=["widget-interact", "flowlib-demo"],
-                      children=["IPY_MODEL_slope", "IPY_MODEL_image", "IPY_MODEL_error"]),
+                      children=["IPY_MODEL_slope", "IPY_MODEL_base", "IPY_MODEL_picture", "IPY_MODEL_error"]),
         "slope": model("FloatSliderModel", description="slope", value=-1.5, readout_format=".2f"),
-        "image": model("ImageModel", format="png", description=""),
+        "base": model("DropdownModel", description="base", index=1, _options_labels=["uniform", "gaussian"]),
+        "picture": {**model("ImageModel", format="png", description=""),
+                    "buffers": [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]},  # where nbclient puts them
         "error": model("HTMLModel", value="", description=""),
-        "box": model("VBoxModel", _dom_classes=["widget-interact"], children=["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_out"]),
-        "a": model("FloatSliderModel", description="a", value=0.5, readout_format=".2f"),
-        "b": model("DropdownModel", description="base", index=1, _options_labels=["uniform", "gaussian"]),
-        "out": model("OutputModel", outputs=[picture]),
         "bar": model("HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_progress", "IPY_MODEL_right"]),
         "left": model("HTMLModel", value="fit:  40%"),
         "progress": model("FloatProgressModel", value=40, max=100),
         "right": model("HTMLModel", value="40/100"),
         "button": model("ButtonModel", description="go"),
+        # the playground: a box of boxes of controls, an Image (its value a buffer, as nbclient stores it), a status line
+        "page": model("VBoxModel", children=["IPY_MODEL_row", "IPY_MODEL_image", "IPY_MODEL_status"]),
+        "row": model("HBoxModel", children=["IPY_MODEL_train"]),
+        "train": model("ButtonModel", description="Train"),
+        "image": {**model("ImageModel", format="png"), "buffers": [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]},
+        "status": model("HTMLModel", value="RealNVP on checkerboard: paused, step 0"),
     }
-    state["image"]["buffers"] = [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]  # where nbclient puts them
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("LINE.show()", outputs=[view("demo", "Shown(children=(FloatSlider(...")]),
-        nbformat.v4.new_code_cell("interact(f, a=0.5)", outputs=[view("box", "interactive(children=(FloatSlider(...")]),
         nbformat.v4.new_code_cell("fit(flow, data)", outputs=[
             nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "bar"}, "text/plain": "fit:   0%|"}),
             nbformat.v4.new_output("stream", name="stdout", text="fit: 100 steps in 1.0 s, loss 3.000 -> 1.000\n")]),
         nbformat.v4.new_code_cell("Button()", outputs=[view("button", "Button(description='go')")]),
+        nbformat.v4.new_code_cell("playground.widget", outputs=[view("page", "VBox(children=(HBox(children=(Button(...")]),
     ])
     nb.metadata.widgets = {"application/vnd.jupyter.widget-state+json": {"state": state, "version_major": 2,
                                                                           "version_minor": 0}}
@@ -103,16 +105,22 @@ def test_offline_outputs_turns_sliders_into_stills_and_drops_progress_bars():
     counts = scripts_module("offline_outputs").offline_outputs(nb)
     assert counts == {"stills": 2, "progress bars": 1, "other widgets": 1}
     assert "widgets" not in nb.metadata
-    demo, slider, training, button = (cell.outputs for cell in nb.cells)
+    demo, training, button, page = (cell.outputs for cell in nb.cells)
     assert [out.output_type for out in demo] == ["stream", "display_data"]
-    assert demo[0].text == "A still at slope = -1.50: run the notebook to move the sliders.\n"
+    assert demo[0].text == "A still at slope = -1.50, base = gaussian: run the notebook to move the sliders.\n"
     assert "image/png" in demo[1].data and WIDGET_VIEW not in demo[1].data
-    assert [out.output_type for out in slider] == ["stream", "display_data"]
-    assert slider[0].text == "A still at a = 0.50, base = gaussian: run the notebook to move the sliders.\n"
-    assert "image/png" in slider[1].data and WIDGET_VIEW not in slider[1].data
     assert [out.output_type for out in training] == ["stream"]  # the bar's 0% frame is gone, the closing line stays
     assert WIDGET_VIEW in button[0].data  # neither a picture nor a bar: left as it was
+    assert [out.output_type for out in page] == ["stream", "display_data"]  # a live page (the playground): its still
+    assert page[0].text.startswith("A still of a live widget: it needs a running kernel.") and "mybinder.org" in page[0].text
+    assert list(page[1].data) == ["image/png"]
     nbformat.validate(nb)
+
+
+def test_a_live_page_links_its_own_notebook_on_binder():
+    nb = executed_notebook()
+    scripts_module("offline_outputs").offline_outputs(nb, "08_playground.ipynb")
+    assert "?urlpath=lab/tree/notebooks/08_playground.ipynb" in nb.cells[-1].outputs[0].text
 
 
 def test_offline_outputs_needs_the_widget_state():
@@ -124,7 +132,7 @@ def test_offline_outputs_needs_the_widget_state():
 
 def test_fit_ends_with_one_closing_line(capsys):
     torch.manual_seed(0)
-    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("ring", 64)
+    flow, data = make_realnvp(2, layers=2, hidden=(8,)), toy_data("eight_gaussians", 64)
     losses = fit(flow, data, steps=3, batch_size=16, progress=True)
     out = capsys.readouterr().out
     assert CLOSING_LINE.fullmatch(out.strip()), out
@@ -193,7 +201,7 @@ def raw_widget_notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("LINE.show([-2.0, 0.0, 2.0])", execution_count=1, outputs=[
         nbformat.v4.new_output("execute_result", execution_count=1, data={
             WIDGET_VIEW: {"model_id": "0" * 32, "version_major": 2, "version_minor": 0},
-            "text/plain": "interactive(children=(FloatSlider(value=1.0, description='slope'), Output()))"})])])
+            "text/plain": "Shown(children=(FloatSlider(value=1.0, description='slope'), Image(value=b'...'), HTML()))"})])])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
@@ -242,7 +250,7 @@ def test_nbconvert_html_shows_a_picture_at_every_slider(browser, path, tmp_path,
 def test_nbconvert_check_fails_on_a_raw_widget_output(browser, tmp_path):
     found = nbconvert_view(browser, raw_widget_notebook(tmp_path / "raw.ipynb"), tmp_path)
     assert any("no picture at the slider of cell 0" in p for p in found), found
-    assert any("interactive(children=" in p for p in found), found
+    assert any("Shown(children=" in p for p in found), found
 
 
 @pytest.fixture(scope="module")

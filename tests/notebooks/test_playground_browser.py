@@ -35,8 +35,10 @@ assert CHROMIUM_ARGS  # the flags the fixture launches Chromium with
 class Voila(ServerProcess):
     r"""``voila NOTEBOOK`` on a free port of 127.0.0.1, stopped with its kernels on exit."""
 
-    def __init__(self, notebook: Path, workdir: Path, start_timeout_s: float = 180, config: bool = True):
+    def __init__(self, notebook: Path, workdir: Path, start_timeout_s: float = 180, config: bool = True,
+                 extra_args: tuple[str, ...] = ()):
         self.notebook, self.workdir, self.start_timeout_s, self.config = notebook, workdir, start_timeout_s, config
+        self.extra_args = list(extra_args)  # more command-line options (test_voila_culling.py: short culling times)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = workdir / "voila.log"
@@ -51,6 +53,7 @@ class Voila(ServerProcess):
                    "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light"]
         if self.config:
             command.append(f"--Voila.config_file_paths={ROOT / 'scripts' / 'voila_config'}")
+        command += self.extra_args
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                         cwd=self.notebook.parent, start_new_session=True)

@@ -6,7 +6,7 @@ the RISE button and Alt-R open) in JupyterLab's server, driven by Chromium (Pyth
 - Live sliders on a slide, in every notebook with sliders, as README's "For instructors" tells an
   instructor to get them: run all cells in JupyterLab and save, then open the slideshow (it joins
   the notebook's kernel). The deck shows the widgets themselves, not their text
-  ("interactive(children=(FloatSlider(..."), and the first slider revealed on a slide, dragged by
+  ("Shown(children=(FloatSlider(..."), and the first slider revealed on a slide, dragged by
   the mouse, redraws that slide's picture (on a slide reveal.js takes the arrow keys). Without the shim
   in share/jupyter/labextensions/flowlib-rise-widgets (installed into the venv by ``make setup``)
   this fails: jupyterlab-rise 0.43.1's slideshow cannot load ipywidgets 8's widget manager

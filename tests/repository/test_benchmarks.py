@@ -49,8 +49,9 @@ def test_compare_runs_every_library_model_and_figure_at_tiny_size():
         for lib in compare.LIBRARIES:
             assert math.isfinite(row[lib]) and row[lib] > 0, (row, lib)
         assert compare.ratio(row) == pytest.approx(row["flowlib"] / min(row["zuko"], row["nflows"]))
+    assert all(("bare MLPs" in r) == (r["model"] == "MAF" and r["figure"] == "log_prob") for r in rows)
     table = compare.format_table(rows)
-    assert table.count("\n") == len(rows) + 1 and "flowlib / fastest other" in table
+    assert table.count("\n") == len(rows) + 1 and "flowlib / fastest other" in table and "flowlib / bare MLPs" in table
 
 
 @needs_others
@@ -94,7 +95,7 @@ def test_quality_training_improves_a_flowlib_flow():
     """The shared training loop really optimises (a broken loop would leave the NLL where it starts)."""
     torch.manual_seed(0)
     built = compare.build("flowlib", "RealNVP", 2, (16, 16), layers=4)
-    data, test = toy_data("ring", 2000, seed=1), toy_data("ring", 2000, seed=2)
+    data, test = toy_data("eight_gaussians", 2000, seed=1), toy_data("eight_gaussians", 2000, seed=2)
     before = quality.held_out_nll(built, test)
     quality.train(built, data, steps=60, batch_size=128, lr=1e-2, batch_seed=0)
     assert quality.held_out_nll(built, test) < before - 0.5

@@ -176,7 +176,8 @@ def test_readme_python_example_runs():
 def test_colab_install_packages_every_subpackage(tmp_path):
     """Colab pip-installs a plain (non-editable) wheel: it must hold every subpackage (each lesson of
     flowlib.lessons) with all its modules, the MNIST weights notebooks 03 and 04 load, and (for Binder and
-    `pip install .`) the RISE slideshow's widget shim as data files."""
+    `pip install .`) the RISE slideshow's widget shim, JupyterLab's settings overrides and the Jupyter server's
+    settings (culling, Voilà's extension deny list) as data files."""
     pytest.importorskip("setuptools", reason="building the wheel needs setuptools, pyproject.toml's build backend")
     src = tmp_path / "src"
     src.mkdir()
@@ -191,7 +192,8 @@ def test_colab_install_packages_every_subpackage(tmp_path):
     for name in weights:
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_bytes((ROOT / name).read_bytes())
-    shim = [p.relative_to(ROOT).as_posix() for p in (ROOT / "share").rglob("*") if p.is_file()]
+    # the data files: the slideshow's widget shim and lab settings (share/), the Jupyter server's settings (etc/)
+    shim = [p.relative_to(ROOT).as_posix() for top in ("share", "etc") for p in (ROOT / top).rglob("*") if p.is_file()]
     for name in shim:
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_bytes((ROOT / name).read_bytes())

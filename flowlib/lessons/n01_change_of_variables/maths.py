@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._validate import check_points
+from ... import StandardNormal, check_points
 
 __all__ = [
     "BASES", "target_pdf", "target_cdf", "target_icdf", "base_pdf", "base_cdf", "monotone_map",
@@ -256,4 +256,4 @@ class Bend(nn.Module):
 def bend_log_density(bend: Bend, x: torch.Tensor) -> torch.Tensor:
     """log p_X(x) = log N(f⁻¹(x); 0, I) + log|det ∂f⁻¹/∂x| (the generalized formula), shape (B,)."""
     z, log_det = bend.inverse(x)
-    return -0.5 * z.pow(2).sum(-1) - math.log(2 * math.pi) + log_det
+    return StandardNormal(2).log_prob(z) + log_det

@@ -26,11 +26,10 @@ import numpy as np
 import torch
 from matplotlib.legend import Legend
 
-from ..._validate import check_points
-from ...areas import shoelace_area
-from ...plotting import grid_lines, nan_joined, sparse_ticks
+from ... import check_points, shoelace_area
+from ...plotting import grid_lines, grid_points, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 from .maths import (
     BASES,
     THETA_TRUE,
@@ -334,9 +333,7 @@ _BOX = (-7.0, 6.0, -3.5, 9.5)  # where the data of THETA_TRUE lie (0.1% to 99.9%
 
 
 def _grid(n: int):
-    gx, gy = torch.meshgrid(torch.linspace(_BOX[0], _BOX[1], n, dtype=torch.float64),
-                            torch.linspace(_BOX[2], _BOX[3], n, dtype=torch.float64), indexing="xy")
-    return torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+    return grid_points(_BOX, n, dtype=torch.float64)[0]
 
 
 def _grid_lines(bend: Bend, lines: int = 9, points: int = 40, half: float = 2.5) -> np.ndarray:
@@ -442,7 +439,7 @@ class LearningView(View):
 
     @torch.no_grad()
     def update(self, step: int = FIT_STEPS) -> None:
-        k = min(max(int(step), 0), len(self.thetas) - 1)
+        k = clamped_index(step, len(self.thetas))
         bend = Bend(*self.thetas[k].tolist()).double()
         n = int(math.isqrt(len(self.grid)))
         density = bend_log_density(bend, self.grid).exp().reshape(n, n).numpy()

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import torch
 
-from ..._validate import check_points
+from ... import check_points, jacobian, randomize
 from ...autoregressive import IAF, MAF
-from ...checks import jacobian
 from ...models import make_realnvp
 from ...nice import AdditiveCoupling
-from ...perturb import randomize
 from ...realnvp import AffineCoupling
 
 __all__ = ["K", "S", "example_map", "example_map_inverse", "example_jacobian", "LAYER_NAMES", "make_layers", "layer_jacobians"]

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...areas import image_area, shoelace_area, square_boundary
+from ... import image_area, shoelace_area, square_boundary
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 from .maths import LAYER_NAMES, example_jacobian, example_map, layer_jacobians, make_layers
 
 __all__ = ["LocalAreaView", "LOCAL_AREA", "POINTS", "TriangularView", "TRIANGULAR"]
@@ -210,7 +210,7 @@ class TriangularView(View):
             self.restage("no layer")
             return
         jac, log_det = self.jacobians[layer]
-        k = min(max(int(point), 0), len(jac) - 1)
+        k = clamped_index(point, len(jac))
         j = jac[k].double().numpy()  # numpy: torch wakes its thread pool even for a 6 x 6 triu (10 ms, busy machine)
         n = len(j)
         self.ax.axis("on")  # the stage: ticks for the size n

@@ -10,8 +10,7 @@ import math
 
 import torch
 
-from ..._validate import check_points
-from ...areas import image_area
+from ... import check_points, image_area
 from ...plotting import grid_lines
 from ...realnvp import AffineCoupling
 

@@ -25,14 +25,13 @@ import torch
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Polygon
 
-from ...areas import shoelace_area, square_boundary
+from ... import randomize, shoelace_area, square_boundary
 from ...models import make_realnvp
-from ...perturb import randomize
 from ...plotting import grid_lines, sparse_ticks
 from ...realnvp import AffineCoupling
 from ..course import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 from .maths import REGION, affine_coupling_2d, layer_steps, propagation_values, region_areas
 
 __all__ = ["VolumeView", "VOLUME", "Z_RANGE", "PropagationView", "PROPAGATION", "LayersView", "LAYERS"]
@@ -335,7 +334,7 @@ class LayersView(View):
         sparse_ticks(fig)
 
     def update(self, step: int = TOY_LAYERS) -> None:
-        k = min(max(int(step), 0), len(self.samples) - 1)
+        k = clamped_index(step, len(self.samples))
         self.points.set_offsets(self.samples[k])
         self.lines.set_segments(self.grids[k])
         self.title.set_text(f"step {k} of {len(self.samples) - 1}: {self.names[k]}")

@@ -25,6 +25,7 @@ from ..grading import (
     call,
     exercise,
     fail,
+    generator,
     grade_autoregressive,
     passed,
 )
@@ -56,8 +57,13 @@ def made_masks(masks_fn):
     exactly when x_j comes before x_i in ``order``, all of them (hidden widths at least D - 1).
     """
     cases = [(4, (10, 10), [0, 1, 2, 3]), (5, (8,), [3, 0, 4, 1, 2]), (4, (6, 5), [2, 3, 1, 0])]
-    for dim, hidden, order in cases:
+    g = generator(12)
+    for dim in (2, 3, 6):  # orders and widths drawn afresh
+        cases.append((dim, tuple(int(w) for w in torch.randint(dim - 1, dim + 6, (int(torch.randint(1, 4, (), generator=g)),),
+                                                                 generator=g)), torch.randperm(dim, generator=g).tolist()))
+    for (dim, hidden, order), seed in [(case, seed) for case in cases for seed in (0, 1, 2)]:
         signature = f"masks_fn({dim}, {hidden}, {order})"
+        torch.manual_seed(seed)  # random hidden degrees must work under every seed, not only one
         masks = call(masks_fn, dim, hidden, list(order), signature=signature)
         if not isinstance(masks, (list, tuple)) or not all(isinstance(m, torch.Tensor) for m in masks):
             fail(NOT_A_TENSOR, f"{signature} should return a list of tensors (one mask per layer), got {type(masks).__name__}.")
@@ -96,10 +102,12 @@ def made_masks(masks_fn):
                 fail(SEES_ITSELF, f"{half}_{i + 1} can see x_{j + 1}, which comes after x_{i + 1} in order {order}.",
                      "an output of degree k may read only inputs of degree < k.")
             i, j = (int(t) for t in (allowed & ~rows).nonzero()[0])
-            fail(MISSING_PATHS, f"no path from x_{j + 1} to {half}_{i + 1}, though x_{j + 1} comes first in order {order}: "
+            fail(MISSING_PATHS, f"no path from x_{j + 1} to {half}_{i + 1}, though x_{j + 1} comes before x_{i + 1} in order "
+                 f"{order}"
+                 f"{f' (hidden widths {hidden}, with torch seeded {seed}: other seeds gave all the paths)' if seed else ''}: "
                  "the masks cut more than they must.", "a hidden unit of degree k may read units of degree <= k (>=, not >).")
     return passed("MADE masks: shapes (out, in), and paths from x_j to μ_i and α_i exactly when x_j comes before x_i, "
-                  "for three orders and widths.")
+                  f"for {len(cases)} orders and widths, each under three random seeds.")
 
 
 @exercise(SEQUENTIAL, DIRECTION, SCALE_SIGN, LOG_DET_SIGN, EXP_ALPHA, SHAPE_B1, NO_WEIGHTS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ...passes import record_made_passes
+from ... import record_made_passes
 
 __all__ = ["raster_states"]
 

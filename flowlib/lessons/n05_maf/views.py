@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 
 from ...plotting import digit_grid, sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 
 __all__ = ["RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView", "TRAINING"]
 
@@ -56,7 +56,7 @@ class RasterSamplingView(View):
         self.fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.82)  # fixed margins: tight_layout is slow
 
     def update(self, k: int = 0) -> None:
-        k = int(min(max(k, 0), len(self.mosaics) - 1))
+        k = clamped_index(k, len(self.mosaics))
         self.image.set_data(self.mosaics[k])
         row, col = divmod(k, self.side)
         for i, box in enumerate(self.boxes):
@@ -110,7 +110,7 @@ class TrainingView(View):
         sparse_ticks(fig)
 
     def update(self, index: int = 0) -> None:
-        step, density, samples = self.snapshots[int(min(max(index, 0), len(self.snapshots) - 1))]
+        step, density, samples = self.snapshots[clamped_index(index, len(self.snapshots))]
         self.image.set_data(density)
         self.image.set_clim(density.min(), density.max())  # each snapshot on its own colour scale
         self.title.set_text(f"density p_θ(x) after {step} steps")

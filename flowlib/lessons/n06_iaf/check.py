@@ -10,10 +10,9 @@ import math
 
 import torch
 
+from ... import randomize, record_made_passes
 from ...autoregressive import IAF
-from ...checks import _perturb
 from ...models import make_iaf
-from ...passes import record_made_passes
 from ..grading import (
     BASE_FORGOTTEN,
     DIRECTION,
@@ -27,6 +26,7 @@ from ..grading import (
     SHAPE_B1,
     call,
     compare,
+    compare_gradients,
     exercise,
     fail,
     grade_autoregressive,
@@ -55,7 +55,17 @@ def iaf_forward(forward):
         μ, α = mu_alpha(z);  x = z ⊙ exp(α) + μ;  log|det ∂x/∂z| = Σ_i α_i.
     """
     return grade_autoregressive(forward, "forward", parallel=True, reads_input=True, seed=70, flow="IAF",
-                                want=lambda v, layer: _as_iaf(layer)(v))
+                                want=_iaf_forward)
+
+
+def _iaf_forward(v, maf_layer):
+    """flowlib's IAF forward on the MADE of ``maf_layer``, differentiable with respect to that layer's parameters."""
+    mu, alpha = maf_layer.mu_alpha(v)  # IAF's forward: one pass on z (the same MADE, read as IAF's μ, α)
+    x, log_det = v * alpha.exp() + mu, alpha.sum(-1)
+    with torch.no_grad():  # the definition: equal to flowlib's IAF holding the same weights
+        x_iaf, log_det_iaf = _as_iaf(maf_layer)(v)
+        assert max_error(x, x_iaf) < 1e-10 and max_error(log_det, log_det_iaf) < 1e-10
+    return x, log_det
 
 
 @exercise(ONE_PASS, DIRECTION, SCALE_SIGN, LOG_DET_SIGN, EXP_ALPHA, SHAPE_B1, NO_WEIGHTS)
@@ -68,9 +78,9 @@ def iaf_inverse(inverse):
                                 want=lambda v, layer: _as_iaf(layer).inverse(v))
 
 
-def _flow(seed: int):
-    flow = make_iaf(3, layers=2, hidden=(16,)).double()
-    _perturb(flow, seed, 0.3)
+def _flow(seed: int, dim: int = 3, layers: int = 2):
+    flow = make_iaf(dim, layers=layers, hidden=(16,)).double()
+    randomize(flow, 0.3, seed=seed)
     return flow
 
 
@@ -118,5 +128,22 @@ def sample_with_log_prob(sample_fn):
             fail(INVERSE_USED, f"log_q is right, but sampling took {passes} MADE passes: the inverse (K·D sequential passes) "
                  f"was used. The forward alone needs {made_layers}.",
                  "keep z and the forward's log_det: no flow.log_prob(x).")
+    # Other sizes, dimensions and depths, with gradients (a sampler with its density trains a student in notebook 07).
+    for n_k, dim, depth, seed in ((3, 2, 1, 95), (11, 4, 3, 96)):
+        flow_k = _flow(seed, dim, depth)
+        torch.manual_seed(seed)
+        z = flow_k.base.sample(n_k)  # the reference first, on the same draw
+        want_x, log_det = flow_k(z)
+        want_q = flow_k.base.log_prob(z) - log_det
+        torch.manual_seed(seed)
+        x_k, log_q_k = pair(call(sample_fn, flow_k, n_k, signature="sample_fn(flow, n)"), "sample_fn(flow, n)", "(x, log_q)")
+        x_k = output(x_k, "the samples x", (n_k, dim), like=z)
+        log_q_k = output(log_q_k, "log_q", (n_k,), like=z)
+        where = f" for n = {n_k} samples of a {depth}-layer IAF in dim {dim} (right for n = {n})"
+        compare(x_k, want_x.detach(), "the samples x" + where, hint="z = flow.base.sample(n) (the n given), x = flow(z).")
+        compare(log_q_k, want_q.detach(), "log_q" + where, hint="log q(x) = flow.base.log_prob(z) - log_det.")
+        compare_gradients([x_k, log_q_k], [want_x, want_q], "sample_fn(flow, n)",
+                          [("the flow's parameters", list(flow_k.parameters()))], seed=seed)
     return passed(f"samples with log q(x) = log p_Z(z) - log|det ∂x/∂z| in {made_layers} MADE passes (no inverse), "
-                  "equal to the flow's slow log_prob on random IAFs.")
+                  "equal to the flow's slow log_prob on random IAFs, and values and gradients right for other n, "
+                  "dimensions and depths.")

@@ -16,14 +16,19 @@ import torch
 from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
-from ..view import View
-from .maths import checked_target
+from ..view import View, clamped_index
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
-TARGET_BOUNDS = {"ring": (-3.5, 3.5, -3.5, 3.5), "banana": (-5.0, 5.0, -3.0, 7.0), "wavy": (-5.5, 5.5, -3.0, 3.0)}
+TARGET_BOUNDS = {"two_arcs": (-3.5, 3.5, -3.5, 3.5), "banana": (-5.0, 5.0, -3.0, 7.0), "wavy": (-5.5, 5.5, -3.0, 3.0)}
 SNAPSHOTS = 10  # REVERSE_KL's slider runs over snapshots 0..SNAPSHOTS (0 = before training)
 
+
+
+def checked_target(name: str, who: str) -> str:
+    if name not in TARGETS:
+        raise ValueError(f"{who}: unknown target {name!r}; expected one of {TARGETS}")
+    return name
 
 class ReverseKLView(View):
     r"""Samples of an IAF fitted to a target by reverse KL, over the contours of the target p̃.
@@ -53,7 +58,7 @@ class ReverseKLView(View):
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.93)  # fixed margins: tight_layout is slow
         sparse_ticks(self.fig)
 
-    def update(self, target: str = "ring", index: int = SNAPSHOTS) -> None:
+    def update(self, target: str = "two_arcs", index: int = SNAPSHOTS) -> None:
         checked_target(target, "ReverseKLView")
         if target not in self.fits:
             raise ValueError(f"ReverseKLView: no fit for target {target!r}; fits has {sorted(self.fits)}")
@@ -64,13 +69,13 @@ class ReverseKLView(View):
         self.ax.apply_aspect()  # the box of an equal-aspect axes follows its limits: place the samples in this one
         self.restage(target)
         snapshots = self.fits[target]
-        step, samples = snapshots[int(min(max(index, 0), len(snapshots) - 1))]
+        step, samples = snapshots[clamped_index(index, len(snapshots))]
         self.samples.set_offsets(samples)
         self.title.set_text(f"IAF samples on '{target}' after {step} steps")
 
 
 def _sliders():
-    return {"target": ipywidgets.Dropdown(options=list(TARGETS), value="ring", description="target"),
+    return {"target": ipywidgets.Dropdown(options=list(TARGETS), value="two_arcs", description="target"),
             "index": ipywidgets.IntSlider(value=SNAPSHOTS, min=0, max=SNAPSHOTS, step=1, description="snapshot")}
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import torch
 
-from ..._validate import check_points
+from ... import check_int, check_points
 
 __all__ = ["FIRST_MODE", "MODE_STD", "GAP", "bimodal_log_prob", "bimodal_data", "gaussian_fits"]
 
@@ -43,8 +43,7 @@ def bimodal_log_prob(x: torch.Tensor, gap: float = GAP) -> torch.Tensor:
 
 def bimodal_data(n: int, gap: float = GAP, seed: int = 0) -> torch.Tensor:
     r"""``n`` samples (n, 2) float32 of ``bimodal_log_prob``, from their own generator seeded by ``seed``."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"bimodal_data: n must be an int >= 0, got {n!r}")
+    n = check_int(n, "bimodal_data", "n", least=0)
     g = torch.Generator().manual_seed(seed)
     second = torch.rand(n, generator=g, dtype=torch.float64) < 0.5
     x = MODE_STD * torch.randn(n, 2, generator=g, dtype=torch.float64)

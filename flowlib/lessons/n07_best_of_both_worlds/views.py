@@ -27,7 +27,7 @@ from matplotlib.ticker import NullFormatter
 
 from ...plotting import sparse_ticks
 from ..demo import Demo
-from ..view import View
+from ..view import View, clamped_index
 from .maths import GAP, MU_GRID, SIGMA_GRID, gaussian_fits, log_p1
 
 __all__ = ["SNAPSHOTS", "DistillationView", "DISTILLATION", "ModeSeekingView", "MODE_SEEKING"]
@@ -69,7 +69,7 @@ class DistillationView(View):
         sparse_ticks(fig)
 
     def update(self, index: int = SNAPSHOTS) -> None:
-        step, samples = self.snapshots[int(min(max(index, 0), len(self.snapshots) - 1))]
+        step, samples = self.snapshots[clamped_index(index, len(self.snapshots))]
         self.samples.set_offsets(samples[:, :2])
         self.title.set_text(f"student samples, step {step}")
         done = min(step, len(self.losses))

@@ -7,22 +7,23 @@ front end (``views.Playground`` beside it) can interleave training with redraws 
   floor is the toy's entropy H(p) where it is known), the points of a typed word (``word_data``),
   or, for the IAF, a target of ``TARGETS`` (reverse KL, loss = KL(q_θ ‖ p) - log Z, floor -log Z);
 - model: NICE, RealNVP or MAF fitted to data, or an IAF fitted to a target by reverse KL;
-- ``step(k)`` runs k Adam steps with the losses of ``fit`` and ``fit_reverse_kl``; a loss that
-  becomes NaN or inf, or diverges, stops training with a message and keeps the last good model.
+- ``step(k)`` runs k Adam steps with the losses of ``fit`` and ``fit_reverse_kl``, by the trainer behind
+  ``fit`` (``flowlib.Trainer``) and with its rule: a loss that becomes NaN or inf, or diverges (its
+  median over the last steps climbs far above its best, so one bad mini-batch does not count), stops
+  training with a message and keeps the last good model.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, replace
 
 import torch
 
-from ..._threads import one_thread
-from ...datasets import TARGETS, TOYS, target_log_prob, toy_data, toy_entropy
+from ... import check_int, one_thread
+from ...datasets import TARGETS, TOYS, target_log_normalizer, target_log_prob, toy_data, toy_entropy
 from ...models import make_iaf, make_maf, make_nice, make_realnvp
-from ...train import _adam
+from ...train import Trainer, TrainingStopped, learning_rate_text
 
 __all__ = ["MODELS", "Settings", "Session", "word_data"]
 
@@ -31,9 +32,6 @@ MODELS = {"NICE": make_nice, "RealNVP": make_realnvp, "MAF": make_maf, "IAF": ma
 WORD = "word"  # the data choice that means "the points of Settings.word"
 N_DATA = 4000
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # every dataset and target is drawn in this box
-# Divergence: the mean of the last RECENT losses exceeds the best DIVERGE_WINDOW-step mean (or the first loss)
-# by DIVERGE_NATS: mini-batch noise is a few tenths of a nat; a blow-up is many nats.
-DIVERGE_NATS, DIVERGE_WINDOW, RECENT = 3.0, 20, 5
 
 
 def word_data(text: str, n: int, seed: int = 0) -> torch.Tensor:
@@ -88,9 +86,7 @@ class Settings:
         if self.data == WORD and not (isinstance(self.word, str) and self.word.strip()):
             raise ValueError(f"Settings: data 'word' needs a non-empty word such as 'flow', got {self.word!r}")
         for name, least in (("layers", 1), ("hidden", 2), ("batch_size", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"Settings: {name} must be an int >= {least}, got {value!r}")
+            check_int(getattr(self, name), "Settings", name, least=least)
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"Settings: lr must be a positive number such as 3e-3, got {self.lr!r}")
         return self
@@ -100,17 +96,6 @@ class Settings:
         """The IAF is fitted to a target density by reverse KL; the others to data by maximum likelihood."""
         return self.model == "IAF"
 
-
-@functools.cache  # a second or so on a loaded machine: once per target
-def _log_normalizer(name: str, h: float = 0.04) -> float:
-    r"""log Z = log ∫ p̃ of a target, by the midpoint rule on [-8, 8] x [-8, 24], which holds all its
-    mass (the banana's arms reach x₂ = x₁²/2 - 1.5 ≈ 16 at 4 standard deviations). A 2-D integral, so
-    quadrature is exact to many digits and the loss's floor -log Z is drawn as known."""
-    xs = torch.arange(-8 + h / 2, 8, h, dtype=torch.float64)
-    ys = torch.arange(-8 + h / 2, 24, h, dtype=torch.float64)
-    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
-    values = target_log_prob(name, torch.stack([gx.reshape(-1), gy.reshape(-1)], 1))
-    return float(torch.logsumexp(values, 0) + 2 * math.log(h))
 
 
 class Session:
@@ -131,17 +116,25 @@ class Session:
         torch.manual_seed(s.seed)
         self.flow = MODELS[s.model](2, layers=s.layers, hidden=(s.hidden, s.hidden))
         if s.reverse_kl:
-            self.data, self.floor = None, -_log_normalizer(s.data)
+            self.data, self.floor = None, -target_log_normalizer(s.data)
         else:
             self.data = word_data(s.word, N_DATA, s.seed) if s.data == WORD else toy_data(s.data, N_DATA, s.seed)
-            self.floor = toy_entropy(s.data) if s.data in ("ring", "checkerboard", "banana") else None
-        self.params = [p for p in self.flow.parameters() if p.requires_grad]
-        self.optimizer = _adam(self.params, s.lr)
-        self._last_good = [p.detach().clone() for p in self.params]  # of the last step with a finite loss
-        self._checkpoint = [p.detach().clone() for p in self.params]  # of the best DIVERGE_WINDOW-step mean
-        self._best_mean = math.inf
-        self.losses: list[float] = []
+            self.floor = toy_entropy(s.data) if s.data in ("eight_gaussians", "checkerboard", "banana") else None
+        self.trainer = Trainer(self.flow, self.loss, s.lr, who="playground")
         self.message, self.stopped = "", False
+
+    @property
+    def params(self) -> list[torch.Tensor]:
+        return self.trainer.params
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        return self.trainer.optimizer
+
+    @property
+    def losses(self) -> list[float]:
+        """The loss of every step since the last reset."""
+        return self.trainer.losses
 
     def configure(self, **changes) -> bool:
         r"""Change settings. A new model, data or size gives a fresh model (``reset``); the learning rate
@@ -151,8 +144,7 @@ class Session:
         if replace(old, lr=new.lr, batch_size=new.batch_size) != new:
             self.reset()
             return True
-        for group in self.optimizer.param_groups:
-            group["lr"] = new.lr
+        self.trainer.lr = new.lr
         return False
 
     def loss(self) -> torch.Tensor:
@@ -167,60 +159,22 @@ class Session:
 
     def step(self, k: int = 1) -> int:
         r"""Up to ``k`` Adam steps; returns how many were taken. Stops early, setting ``stopped`` and
-        ``message``, when the loss becomes NaN or inf or diverges (the mean of the last ``RECENT``
-        losses ``DIVERGE_NATS`` above the best ``DIVERGE_WINDOW``-step mean so far, or the first loss).
-        The model kept is the best checkpoint (saved every ``DIVERGE_WINDOW`` steps while the loss is at
-        its best) after a divergence, else the parameters of the last finite step, as ``fit`` does."""
+        ``message``, when the trainer stops (``flowlib.Trainer``: the loss became NaN or inf, and the
+        parameters of the last finite step are kept, or it diverged, and those of the best step are)."""
         if self.stopped:
             return 0
+        before = len(self.losses)
         with one_thread():  # tiny tensors: a second torch thread only spin-waits (2 vs 64 steps/s, loaded machine)
-            return self._steps(k)
-
-    def _steps(self, k: int) -> int:
-        for i in range(k):
-            loss = self.loss()
-            value = loss.item()
-            if not math.isfinite(value) or self._diverging(value):
-                diverged = self._diverging(self.losses[-1] if self.losses else 0.0) or math.isfinite(value)
-                self._stop(self._checkpoint if diverged else self._last_good,
-                           f"diverged (to {value:.3g} nats)" if math.isfinite(value) else f"became {value}")
-                return i
-            with torch.no_grad():
-                for p, good in zip(self.params, self._last_good):
-                    good.copy_(p)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            self.losses.append(value)
-            self._keep_checkpoint()
-        return k
+            try:
+                return self.trainer.step(k)
+            except TrainingStopped as stop:
+                self.trainer.reset_optimizer()  # its moments may hold the NaN or the blow-up
+                what = f"diverged (to {stop.value:.3g} nats)" if stop.diverged else f"became {stop.value}"
+                self.stopped = True
+                self.message = (f"Stopped at step {len(self.losses)}: the loss {what}. The last good model is kept; "
+                                f"try a smaller learning rate than {learning_rate_text(self.settings.lr)}, or Reset.")
+                return len(self.losses) - before
 
     def resume(self) -> None:
         r"""Allow training again after a stop (with the kept model, perhaps at a new learning rate)."""
         self.stopped, self.message = False, ""
-
-    def _keep_checkpoint(self) -> None:
-        w = DIVERGE_WINDOW
-        if len(self.losses) % w:
-            return
-        mean = sum(self.losses[-w:]) / w
-        if mean <= self._best_mean:
-            self._best_mean = mean
-            with torch.no_grad():
-                for p, kept in zip(self.params, self._checkpoint):
-                    kept.copy_(p)
-
-    def _diverging(self, value: float) -> bool:
-        if not self.losses:
-            return False
-        recent = self.losses[-RECENT + 1:] + [value]
-        return sum(recent) / len(recent) > min(self._best_mean, self.losses[0]) + DIVERGE_NATS
-
-    def _stop(self, kept, what: str) -> None:
-        with torch.no_grad():
-            for p, good in zip(self.params, kept):
-                p.copy_(good)
-        self.optimizer = _adam(self.params, self.settings.lr)  # its moments may hold the NaN or the blow-up
-        self.stopped = True
-        self.message = (f"Stopped at step {len(self.losses)}: the loss {what}. The last good model is kept; "
-                        f"try a smaller learning rate than {self.settings.lr:g}, or Reset.")

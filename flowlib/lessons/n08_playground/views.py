@@ -23,9 +23,9 @@ import time
 import numpy as np
 import torch
 
-from ..._threads import one_thread
+from ... import one_thread
 from ...datasets import TARGETS, TOYS, target_log_prob
-from ..view import View
+from ..view import View, clamped_index
 from .session import BOUNDS, MODELS, WORD, Session, Settings
 
 __all__ = ["PlaygroundView", "Playground"]
@@ -94,7 +94,8 @@ class PlaygroundView(View):
             self.data_image.set_data(np.zeros((2, 2)))
             self.data_points.set_offsets(session.data[:2000].numpy())
             self.ax_data.set_title(f"data {s.word if s.data == WORD else s.data!r} vs samples")
-        self.ax_loss.set_title("reverse KL - log Z (nats), floor -log Z" if s.model == "IAF" else
+        # short enough for the panel (tests/lessons/n08_playground: every title inside the figure)
+        self.ax_loss.set_title("KL − log Z (nats), floor −log Z" if s.model == "IAF" else
                                "NLL (nats), floor H(p)" if session.floor is not None else "NLL (nats)")
         self._stage = key
         self.restage()
@@ -115,7 +116,7 @@ class PlaygroundView(View):
         self.density.set_data(density)
         self.density.set_clim(0, max(float(density.max()), 1e-12))
         steps = flow.forward_steps(self.z)
-        k = len(steps) - 1 if layer is None else max(0, min(layer, len(steps) - 1))
+        k = len(steps) - 1 if layer is None else clamped_index(layer, len(steps))
         self.layer_points.set_offsets(np.nan_to_num(steps[k].numpy(), nan=99.0))
         self.layer_title.set_text(f"after layer {k} of {len(steps) - 1}" if k else "z ~ N(0, I): layer 0")
         self._loss_panel(session.losses, session.floor)
@@ -162,6 +163,7 @@ class Playground:
         self.running, self.task = False, None
         self.frames, self.frame_times, self.blit_times = 0, [], []
         self._quiet = False  # set while the code itself changes the controls
+        self.notice = ""  # why the last change of a control was refused (an empty word): kept on the status line
         self.model = w.Dropdown(options=list(MODELS), value=s.model, description="model")
         self.data = w.Dropdown(options=self._data_options(s.model), value=s.data, description="data")
         self.word = w.Text(value=s.word, description="word", continuous_update=False)
@@ -270,8 +272,10 @@ class Playground:
                                    layers=self.layers.value, hidden=self.hidden.value, lr=self.lr.value,
                                    batch_size=self.batch.value)
         except ValueError as error:  # an empty word, say: said on the page, the model stays
-            self.status.value = f"<b style='color:#b00'>{error}</b>"
+            self.notice = str(error)  # shown above the status line until a setting is valid again
+            self._say()
             return
+        self.notice = ""
         with self._quietly():
             top = len(self.session.flow.layers)
             if self.layer.max != top:
@@ -306,8 +310,10 @@ class Playground:
     def _say(self) -> None:
         s = self.session
         if s.message:
-            self.status.value = f"<b style='color:#b00'>{s.message}</b>"
+            line = f"<b style='color:#b00'>{s.message}</b>"
         else:
             state = "training" if self.running else "paused"
             loss = f", loss {sum(s.losses[-20:]) / len(s.losses[-20:]):.2f}" if s.losses else ""  # the last 20 steps
-            self.status.value = f"{s.settings.model} on {s.settings.data}: {state}, step {len(s.losses)}{loss}"
+            line = f"{s.settings.model} on {s.settings.data}: {state}, step {len(s.losses)}{loss}"
+        # a refused setting stays said while training redraws the status line (not overwritten at the next frame)
+        self.status.value = f"<b style='color:#b00'>{self.notice}</b><br>{line}" if self.notice else line

@@ -91,3 +91,54 @@ WRONG = {
         (cov.NO_ZERO_GRAD, _train(zero="pass")),
     ],
 }
+
+
+# --- wrong answers of the kinds issue 24 lists ------------------------------------------------------------
+# ``WRONG_KINDS[checker] = [(kind, mistakes, source), ...]``: each must get ✗, leave torch's global state as it
+# was and return within the time budget; ``mistakes`` names the constants (of ``flowlib.lessons.grading`` or of
+# the lesson's ``check`` module) of which the checker's ``Result.mistake`` must be one (None: any ✗ with a
+# sentence). Several are allowed where the same bug shows as one or another (a hard-coded d raises in m at one
+# split, gives wrong values at another; a cut gradient is NO_GRADIENT where nothing reaches one of the arguments'
+# parameters, GRADIENT where a part still does: the checkers name it per argument, so a partial cut may be either).
+# ``tests/lessons/test_answers.py`` runs them.
+
+WRONG_KINDS = {
+    "sample_exponential": [
+        ("argument ignored: rate hard-coded", ('WRONG', 'NO_WEIGHTS'), """
+def sample_exponential(u, rate):
+    return -torch.log1p(-u) / 2.0
+check.sample_exponential(sample_exponential)"""),
+        ("input mutated in place", ('INPUT_CHANGED',), """
+def sample_exponential(u, rate):
+    u.neg_().log1p_().neg_().div_(rate)
+    return u
+check.sample_exponential(sample_exponential)"""),
+        ("escape: sys.exit()", ('ESCAPED',), """
+import sys
+def sample_exponential(u, rate):
+    sys.exit("done")
+check.sample_exponential(sample_exponential)"""),
+    ],
+    "bend_log_prob": [
+        ("argument ignored: φ read as a", ('WRONG', 'NO_WEIGHTS'), _bend(phi="a")),
+        ("gradient cut: through NumPy", ('NO_GRADIENT',),
+         _bend(result="torch.as_tensor((log_p_z - (a + s * z1)).detach().numpy())")),
+        ("input mutated in place", ('INPUT_CHANGED',), _bend(result="x.mul_(0).sum(-1) + log_p_z - (a + s * z1)")),
+        ("global state: set_default_dtype", ('GLOBAL_STATE',), _bend().replace(
+            "    a, s, b, phi = theta\n", "    a, s, b, phi = theta\n    torch.set_default_dtype(torch.float64)\n")),
+    ],
+    "training_loop": [
+        ("argument ignored: lr hard-coded", ('WRONG', 'NO_WEIGHTS'), _train().replace("lr=lr", "lr=0.05")),
+        ("argument ignored: steps hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _train().replace("range(steps)", "range(200)")),
+        ("input mutated in place: data standardised", ('INPUT_CHANGED',), _train().replace(
+            "    losses = []\n", "    losses = []\n    data -= data.mean(0)\n    data /= data.std(0)\n")),
+        ("zero_grad between backward and step (no update at all; the message must not say no step was taken)", None,
+         _train(zero="", step="optimizer.zero_grad()\n        optimizer.step()")),
+        ("gradient cut: the loss detached and re-wrapped", ('NO_GRADIENT', 'WRONG'), _train(
+            loss="torch.tensor((-(log_p_z + log_det).mean()).item(), requires_grad=True)")),
+        ("global state: set_num_threads", ('GLOBAL_STATE',),
+         _train().replace("    losses = []\n", "    losses = []\n    torch.set_num_threads(1)\n")),
+        ("infinite loop", ('OUT_OF_TIME',), _train().replace("for _ in range(steps):", "while True:")),
+        ("escape: KeyboardInterrupt", ('ESCAPED',), _train().replace("    losses = []\n", "    raise KeyboardInterrupt\n")),
+    ],
+}

@@ -90,3 +90,46 @@ WRONG = {
         (NO_WEIGHTS, _logp(order="[]")),
     ],
 }
+
+
+# --- wrong answers of the kinds issue 24 lists (see n01's wrong_answers.py) --------------------------------
+
+WRONG_KINDS = {
+    "additive_coupling": [
+        ("argument ignored: d hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS', 'KEPT_CHANGED'),
+         _add().replace("z[:, :d], z[:, d:]", "z[:, :3], z[:, 3:]")
+         .replace("x[:, :d], x[:, d:]", "x[:, :3], x[:, 3:]")),
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
+         _add(forward="torch.cat([z1, z2 + m(z1)], 1), z.new_zeros(5)",
+                                                             inverse="torch.cat([x1, x2 - m(x1)], 1), x.new_zeros(5)")),
+        ("gradient cut: m(z1).detach()", ('NO_GRADIENT', 'GRADIENT'),
+         _add(forward="torch.cat([z1, z2 + m(z1).detach()], 1), z.new_zeros(len(z))")),
+        ("input mutated in place", ('INPUT_CHANGED',), _add(forward="torch.cat([z1, z2.add_(m(z1))], 1), z.new_zeros(len(z))")),
+        ("input mutated in place (inverse)", ('INPUT_CHANGED',),
+         _add(inverse="torch.cat([x1, x2.sub_(m(x1))], 1), x.new_zeros(len(x))")),
+    ],
+    "scaling": [
+        ("gradient cut: through NumPy", ('GRADIENT', 'NO_GRADIENT'), "import numpy as np\n" + _scale(
+            forward="z * torch.as_tensor(np.exp(s.detach().numpy())), s.sum().expand(len(z))")),
+        ("gradient cut: the log-det detached", ('GRADIENT', 'NO_GRADIENT'),
+         _scale(forward="z * torch.exp(s), s.sum().detach().expand(len(z))")),
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
+         _scale(forward="z * torch.exp(s), s.sum().expand(5)",
+                                                               inverse="x * torch.exp(-s), (-s.sum()).expand(5)")),
+        ("global state: set_grad_enabled(False)", ('GLOBAL_STATE',), _scale().replace(
+            "def scaling_forward(z, s):\n", "def scaling_forward(z, s):\n    torch.set_grad_enabled(False)\n")),
+    ],
+    "log_prob": [
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'NO_WEIGHTS'),
+         _logp(constant="0.5 * 4 * math.log(2 * math.pi)")),
+        ("argument ignored: the number of layers hard-coded", ('WRONG', 'NO_WEIGHTS'), _logp(order="reversed(layers[:3])")),
+        ("gradient cut: torch.no_grad() around the inverse passes", ('NO_GRADIENT',), _logp().replace(
+            "        z, ld = layer.inverse(z)\n", "        with torch.no_grad():\n            z, ld = layer.inverse(z)\n")),
+        ("global state: deterministic algorithms", ('GLOBAL_STATE',), _logp().replace(
+            "    z, log_det = x, x.new_zeros(len(x))\n",
+            "    torch.use_deterministic_algorithms(True)\n    z, log_det = x, x.new_zeros(len(x))\n")),
+        ("escape: sys.exit()", ('ESCAPED',), "import sys\n" + _logp(result="sys.exit(0)")),
+        ("error inside a @torch.no_grad()-decorated function", ('RAISED',), "@torch.no_grad()\n" + _logp(
+            result="log_p_z + log_det[:, None] @ log_det").lstrip("\n").replace("@torch.no_grad()\n\n", "@torch.no_grad()\n")),
+    ],
+}

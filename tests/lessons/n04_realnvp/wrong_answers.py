@@ -54,5 +54,65 @@ WRONG = {
         (rnvp.SAME_HALF, "from flowlib import AffineCoupling\n"
                          "def make_layers(dim, k):\n    return [AffineCoupling(dim) for _ in range(k)]\n"
                          "check.alternating_stack(make_layers)"),
+        (rnvp.TIED, "from flowlib import AffineCoupling\n"
+                    "def make_layers(dim, k):\n    pair = [AffineCoupling(dim, parity=0), AffineCoupling(dim, parity=1)]\n"
+                    "    return [pair[i % 2] for i in range(k)]\n"
+                    "check.alternating_stack(make_layers)"),
+    ],
+}
+
+
+# --- wrong answers of the kinds issue 24 lists (see n01's wrong_answers.py) --------------------------------
+
+_STACK = ("from torch import nn\nfrom flowlib import AffineCoupling\n\n"
+          "def make_layers(dim, k):\n{body}\ncheck.alternating_stack(make_layers)")
+
+WRONG_KINDS = {
+    "affine_forward": [
+        ("argument ignored: d hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS', 'KEPT_CHANGED'),
+         _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.sum(-1)")
+         .replace("v[:, :d], v[:, d:]", "v[:, :3], v[:, 3:]")),
+        ("gradient cut: α detached", ('GRADIENT', 'NO_GRADIENT'),
+         _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.detach().sum(-1)")),
+        ("gradient cut: the network's output detached", ('NO_GRADIENT', 'GRADIENT'),
+         _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.sum(-1)",
+                                                             net="(lambda v1: [t.detach() for t in mu_alpha(v1)])")),
+        ("input mutated in place", ('INPUT_CHANGED',),
+         _aff("affine_forward", "v2.mul_(torch.exp(alpha)).add_(mu)", "alpha.sum(-1)")),
+        ("global state: set_grad_enabled(False)", ('GLOBAL_STATE',),
+         _aff("affine_forward", "v2 * torch.exp(alpha) + mu", "alpha.sum(-1)")
+         .replace("    v1, v2 = ", "    torch.set_grad_enabled(False)\n    v1, v2 = ")),
+    ],
+    "affine_inverse": [
+        ("argument ignored: the batch size hard-coded", ('SHAPE', 'WRONG', 'NO_WEIGHTS'),
+         _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)",
+                                                             "-alpha.sum(-1)[:5]")),
+        ("gradient cut: under torch.no_grad()", ('NO_GRADIENT', 'GRADIENT'),
+         _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)", "-alpha.sum(-1)")
+         .replace("    mu, alpha = mu_alpha(v1)", "    with torch.no_grad():\n        mu, alpha = mu_alpha(v1)")),
+        ("input mutated in place", ('INPUT_CHANGED',),
+         _aff("affine_inverse", "v2.sub_(mu).mul_(torch.exp(-alpha))", "-alpha.sum(-1)")),
+        ("global state: anomaly mode", ('GLOBAL_STATE',),
+         _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)", "-alpha.sum(-1)")
+         .replace("    v1, v2 = ", "    torch.autograd.set_detect_anomaly(True)\n    v1, v2 = ")),
+        ("infinite loop", ('OUT_OF_TIME',), _aff("affine_inverse", "(v2 - mu) * torch.exp(-alpha)", "-alpha.sum(-1)")
+         .replace("    v1, v2 = ", "    while d > 0:\n        alpha = d\n    v1, v2 = ")),
+    ],
+    "alternating_stack": [
+        ("tied weights: the same two layers repeated", ('TIED',), _STACK.format(body=(
+            "    pair = [AffineCoupling(dim, parity=0), AffineCoupling(dim, parity=1)]\n"
+            "    return [pair[i % 2] for i in range(k)]"))),
+        ("argument ignored: the number of layers hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _STACK.format(body=(
+            "    return [AffineCoupling(dim, parity=i % 2) for i in range(4)]"))),
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'NO_WEIGHTS'), _STACK.format(body=(
+            "    return [AffineCoupling(2, parity=i % 2) for i in range(k)]"))),
+        ("tied weights: one network shared", ('TIED',), _STACK.format(body=(
+            "    layers = [AffineCoupling(dim, parity=i % 2) for i in range(k)]\n"
+            "    for layer in layers[1:]:\n"
+            "        layer.net = layers[0].net\n"
+            "    return layers"))),
+        ("global state: set_default_dtype", ('GLOBAL_STATE',), _STACK.format(body=(
+            "    torch.set_default_dtype(torch.float64)\n"
+            "    return nn.ModuleList([AffineCoupling(dim, parity=i % 2) for i in range(k)])"))),
     ],
 }

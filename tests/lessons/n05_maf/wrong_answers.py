@@ -65,3 +65,74 @@ WRONG = {
         (NO_WEIGHTS, GLOBAL_LOOP),
     ],
 }
+
+
+# --- wrong answers of the kinds issue 24 lists (see n01's wrong_answers.py) --------------------------------
+
+_MASKS = """
+def made_masks_for(D, hidden, order):
+    position = {position}
+    degrees = [position + 1] + [{hidden_degrees} for h in hidden]
+    masks = [(d_out[:, None] >= d_in[None, :]).float() for d_in, d_out in zip(degrees, degrees[1:])]
+    d_last = (position + 1).repeat(2)
+    return masks + [(d_last[:, None] > degrees[-1][None, :]).float()]
+check.made_masks(made_masks_for)"""
+
+
+def _masks(position="torch.argsort(torch.tensor(order))", hidden_degrees="(torch.arange(h) % (D - 1) + 1).sort().values"):
+    return _MASKS.format(position=position, hidden_degrees=hidden_degrees)
+
+
+_MAF_FORWARD = """
+def maf_forward(z, mu_alpha):
+    x = {buffer}
+    log_det = z.new_zeros(len(z))
+    for i in range({passes}):
+        mu, alpha = mu_alpha(x)
+        x[:, i] = z[:, i] * torch.exp(alpha[:, i]) + mu[:, i]
+        log_det = log_det + alpha[:, i]
+    return x, log_det
+check.maf_forward(maf_forward)"""
+
+_MAF_INVERSE = """
+def maf_inverse(x, mu_alpha):
+    mu, alpha = mu_alpha(x)
+    return {z}, {log_det}
+check.maf_inverse(maf_inverse)"""
+
+WRONG_KINDS = {
+    "made_masks": [
+        ("random hidden degrees (right under one seed only)", None, _masks(hidden_degrees="torch.randint(1, D, (h,))")),
+        ("argument ignored: order", None, _masks(position="torch.arange(D)")),
+        ("argument ignored: hidden widths hard-coded", None, _masks().replace("for h in hidden]", "for h in [8, 8]]")),
+    ],
+    "maf_inverse": [
+        ("input mutated in place", ('INPUT_CHANGED',),
+         _MAF_INVERSE.format(z="x.sub_(mu).mul_(torch.exp(-alpha))", log_det="-alpha.sum(-1)")),
+        ("gradient cut: α detached", ('GRADIENT', 'NO_GRADIENT'),
+         _MAF_INVERSE.format(z="(x - mu) * torch.exp(-alpha)", log_det="-alpha.detach().sum(-1)")),
+        ("gradient cut: through NumPy", ('GRADIENT', 'NO_GRADIENT'), "import numpy as np\n" + _MAF_INVERSE.format(
+            z="torch.as_tensor(((x - mu) * torch.exp(-alpha)).detach().numpy())", log_det="-alpha.sum(-1)")),
+        ("global state: set_num_threads", ('GLOBAL_STATE',),
+         _MAF_INVERSE.format(z="(x - mu) * torch.exp(-alpha)", log_det="-alpha.sum(-1)")
+         .replace("    mu, alpha = mu_alpha(x)\n", "    torch.set_num_threads(1)\n    mu, alpha = mu_alpha(x)\n")),
+    ],
+    "maf_forward": [
+        ("input mutated in place: x is z itself", ('INPUT_CHANGED',), _MAF_FORWARD.format(buffer="z", passes="z.shape[1]")),
+        ("argument ignored: the dimension hard-coded", ('WRONG', 'SHAPE', 'RAISED', 'NO_WEIGHTS'),
+         _MAF_FORWARD.format(buffer="torch.zeros_like(z)", passes="4")),
+        ("infinite loop: the counter never moves", ('OUT_OF_TIME',), """
+def maf_forward(z, mu_alpha):
+    x = torch.zeros_like(z)
+    log_det = z.new_zeros(len(z))
+    i = 0
+    while i < z.shape[1]:
+        mu, alpha = mu_alpha(x)
+        x[:, i] = z[:, i] * torch.exp(alpha[:, i]) + mu[:, i]
+        log_det = log_det + alpha[:, i]
+    return x, log_det
+check.maf_forward(maf_forward)"""),
+        ("escape: KeyboardInterrupt", ('ESCAPED',), _MAF_FORWARD.format(buffer="torch.zeros_like(z)", passes="z.shape[1]")
+         .replace("        log_det = log_det + alpha[:, i]\n", "        raise KeyboardInterrupt\n")),
+    ],
+}

@@ -62,3 +62,48 @@ WRONG = {
         (dist.WRONG_SAMPLES, _FORWARD_KL.format(samples="student.sample(n)", difference=_Q_MINUS_P)),
     ],
 }
+
+
+# --- wrong answers of the kinds issue 24 lists (see n01's wrong_answers.py) --------------------------------
+
+_DISTIL = """
+def my_distillation_loss(student, teacher, n):
+    z = student.base.sample(n)
+    x, log_det = student(z)
+    log_q = student.base.log_prob(z) - log_det
+    return {result}
+check.distillation_loss(my_distillation_loss)"""
+
+WRONG_KINDS = {
+    "distillation_loss": [
+        ("gradient cut: the teacher's input detached", ('GRADIENT', 'NO_GRADIENT'),
+         _DISTIL.format(result="(log_q - teacher.log_prob(x.detach())).mean()")),
+        ("gradient cut: the student's log-density detached", ('GRADIENT', 'NO_GRADIENT'),
+         _DISTIL.format(result="(log_q.detach() - teacher.log_prob(x)).mean()")),
+        ("gradient cut: under torch.no_grad()", ('NO_GRADIENT',), _DISTIL.format(result="(log_q - teacher.log_prob(x)).mean()")
+         .replace("    z = student.base.sample(n)\n    x, log_det = student(z)\n",
+                  "    z = student.base.sample(n)\n    with torch.no_grad():\n        x, log_det = student(z)\n")),
+        ("gradient cut: through NumPy", ('NO_GRADIENT',), "import numpy as np\n" + _DISTIL.format(
+            result="torch.as_tensor(np.mean((log_q - teacher.log_prob(x)).detach().numpy()))")),
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'), _DISTIL.format(result="(log_q - teacher.log_prob(x)).mean()")
+         .replace("student.base.sample(n)", "student.base.sample(256)")),
+        ("global state: set_grad_enabled(False) after the loss", ('GLOBAL_STATE',), _DISTIL.format(result="loss").replace(
+            "    return loss\n",
+            "    loss = (log_q - teacher.log_prob(x)).mean()\n    torch.set_grad_enabled(False)\n    return loss\n")),
+    ],
+    "kl_estimate": [
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'),
+         _KL.format(terms="log_q - p.log_prob(x)", se="terms.std() / math.sqrt(n)")
+         .replace("q.sample_with_log_prob(n)", "q.sample_with_log_prob(1000)")),
+        ("escape: KeyboardInterrupt", ('ESCAPED',), _KL.format(terms="log_q - p.log_prob(x)", se="terms.std() / math.sqrt(n)")
+         .replace("    x, log_q = q.sample_with_log_prob(n)\n",
+                  "    x, log_q = q.sample_with_log_prob(n)\n    raise KeyboardInterrupt\n")),
+    ],
+    "forward_kl": [
+        ("global state: set_grad_enabled(False) to save work, left off", ('GLOBAL_STATE',), _FORWARD_KL.format(
+            samples="teacher.sample(n)", difference="teacher.log_prob(x) - student.log_prob(x)")
+         .replace("    x = teacher.sample(n)\n", "    torch.set_grad_enabled(False)\n    x = teacher.sample(n)\n")),
+        ("argument ignored: n hard-coded", ('WRONG', 'NO_WEIGHTS'), _FORWARD_KL.format(
+            samples="teacher.sample(300)", difference="teacher.log_prob(x) - student.log_prob(x)")),
+    ],
+}

@@ -1,7 +1,15 @@
-r"""``check_layer``: the one check every flow layer must pass, in float64, against autograd.
+r"""Testing a flow layer against measurements that need no log-det of its own.
 
-Round trips alone do not catch a flipped log-det sign (the commonest bug in this field), so the
-log-determinant is compared with ``slogdet`` of the Jacobian that autograd computes.
+- ``check_layer``: the one check every flow layer must pass, in float64, against autograd. Round trips
+  alone do not catch a flipped log-det sign (the commonest bug in this field), so the log-determinant
+  is compared with ``slogdet`` of the Jacobian that autograd computes (``jacobian``).
+- ``randomize``: move a module's parameters away from where they start. flowlib's couplings, MADE and
+  MLP start with a zero last layer, so a new layer is the identity map: right for training, useless for
+  showing a Jacobian's structure or a sign error in a log-det (``check_layer`` perturbs its copy).
+- Areas in the plane, measured without a determinant, what |det J| is compared against:
+  ``shoelace_area`` (a polygon's signed area), ``square_boundary`` (points around squares of side ε at
+  z₀) and ``image_area`` (area(f(square)), which tends to |det J_f(z₀)| ε² as ε shrinks, notebook 02,
+  and equals ∫ |det J| over the square, notebook 04).
 """
 
 from __future__ import annotations
@@ -9,14 +17,14 @@ from __future__ import annotations
 import copy
 import io
 
+import numpy as np
 import torch
 
 from ._validate import FlowlibError, check_int, check_module, check_number, check_seed
 from .distributions import StandardNormal
 from .flow import Flow
-from .perturb import randomize
 
-__all__ = ["check_layer", "jacobian"]
+__all__ = ["check_layer", "jacobian", "randomize", "shoelace_area", "square_boundary", "image_area"]
 
 
 def jacobian(fn, v: torch.Tensor) -> torch.Tensor:
@@ -35,11 +43,36 @@ def jacobian(fn, v: torch.Tensor) -> torch.Tensor:
     ])
 
 
-def _perturb(layer: torch.nn.Module, seed: int, scale: float, buffers: bool = False) -> None:
-    # A new layer is the identity (zero last layers), where a sign error in log_det is invisible:
-    # move every parameter away from its initial value first. With ``buffers``, floating-point
-    # buffers too (to scramble a copy before loading a state_dict into it).
-    randomize(layer, scale, generator=torch.Generator().manual_seed(seed), buffers=buffers)
+
+
+@torch.no_grad()
+def randomize(module: torch.nn.Module, std: float = 0.3, generator: torch.Generator | None = None,
+              buffers: bool = False, seed: int | None = None) -> torch.nn.Module:
+    r"""Add N(0, std²) noise to every parameter of ``module`` (with ``buffers``, to its floating-point
+    buffers too), in place; returns ``module``.
+
+    The noise is drawn on the CPU in the tensor's dtype, from ``generator`` (default: torch's global
+    one, so seed torch for repeatable noise; with ``seed``, a new generator seeded with it), then moved:
+    the same numbers on any device.
+
+    >>> from flowlib import MAF
+    >>> layer = randomize(MAF(3, hidden=(8,)), std=0.1, generator=torch.Generator().manual_seed(0))
+    >>> bool(layer(torch.ones(1, 3))[0].ne(1).any())  # no longer the identity
+    True
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"randomize: expected a torch.nn.Module, got {type(module).__name__}")
+    if not std >= 0:
+        raise ValueError(f"randomize: std must be >= 0, got {std}")
+    if seed is not None:
+        generator = torch.Generator().manual_seed(check_seed(seed, "randomize"))
+    tensors = list(module.parameters())
+    if buffers:
+        tensors += [b for b in module.buffers() if b.is_floating_point()]
+    for t in tensors:
+        noise = torch.randn(t.shape, generator=generator, dtype=t.dtype)
+        t.add_(std * noise.to(t.device))
+    return module
 
 
 def _plain_tensors(module: torch.nn.Module) -> list[str]:
@@ -52,7 +85,8 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
                 atol: float = 1e-7) -> dict[str, float]:
     r"""Check a flow layer against autograd, in float64, on a randomly perturbed copy of it.
 
-    Asserts, for z and x drawn from N(0, I) (B = ``batch`` rows):
+    Asserts, for z and x drawn from N(0, I) (B = ``batch`` rows; x uniform inside ``layer.domain`` = (low, high)
+    where the layer has one, as ``LogitTransform``, defined on an interval only):
       - shapes: outputs (B, D), ``log_det`` (B,), all finite;
       - round trips: inverse(forward(z)) = z and forward(inverse(x)) = x;
       - log|det J|: forward's log_det equals ``slogdet`` of the autograd Jacobian ∂x/∂z per sample,
@@ -77,12 +111,15 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
         raise AssertionError(f"{type(layer).__name__}: tensors kept as plain attributes {hidden_state}; register them "
                              "with register_buffer (or as nn.Parameter) so that .to(device) moves them and state_dict saves them")
     layer = copy.deepcopy(layer).double()
-    _perturb(layer, seed, scale)
+    randomize(layer, scale, seed=seed)
     dim = layer.dim
     device = next((t.device for t in [*layer.parameters(), *layer.buffers()]), torch.device("cpu"))
     g = torch.Generator().manual_seed(seed + 1)
     z = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
     x_data = torch.randn(batch, dim, generator=g, dtype=torch.float64).to(device)
+    if getattr(layer, "domain", None) is not None:  # a layer defined on an interval (LogitTransform): x inside it
+        low, high = layer.domain
+        x_data = (low + (high - low) * (0.05 + 0.9 * torch.rand(batch, dim, generator=g, dtype=torch.float64))).to(device)
     report = {}
     who = type(layer).__name__
 
@@ -133,9 +170,58 @@ def check_layer(layer: torch.nn.Module, batch: int = 5, seed: int = 0, scale: fl
     buffer = io.BytesIO()
     torch.save(flow.state_dict(), buffer)
     restored = copy.deepcopy(flow)
-    _perturb(restored, seed + 2, scale, buffers=True)  # scramble, then load: the load must restore everything
+    randomize(restored, scale, seed=seed + 2, buffers=True)  # scramble, then load: the load must restore everything
     buffer.seek(0)
     restored.load_state_dict(torch.load(buffer, weights_only=True))
     with torch.no_grad():
         expect("state_dict save/load keeps log_prob", (restored.log_prob(x_data) - flow.log_prob(x_data)).abs().max(), 0.0)
     return report
+
+
+def shoelace_area(vertices):
+    r"""The signed area of a polygon, ½ Σᵢ (xᵢ yᵢ₊₁ - xᵢ₊₁ yᵢ): positive when the corners run counter-clockwise.
+
+    ``vertices``: array-like of shape (K, 2), K ≥ 3, in order around the polygon; returns a float.
+    A batch of polygons (..., K, 2) gives an array of areas of shape (...).
+
+    >>> shoelace_area([[0, 0], [2, 0], [3, 1], [1, 1]])  # the image of the unit square under (2 1; 0 1)
+    2.0
+    >>> shoelace_area([[0, 0], [0, 1], [1, 1], [1, 0]])  # clockwise
+    -1.0
+    """
+    v = np.asarray(vertices.detach().cpu() if isinstance(vertices, torch.Tensor) else vertices, dtype=np.float64)
+    if v.ndim < 2 or v.shape[-1] != 2 or v.shape[-2] < 3:
+        raise ValueError(f"shoelace_area: expected vertices of shape (K, 2) with K >= 3 (or a batch (..., K, 2)), "
+                         f"got shape {v.shape}")
+    x, y = v[..., 0], v[..., 1]
+    area = 0.5 * np.sum(x * np.roll(y, -1, axis=-1) - np.roll(x, -1, axis=-1) * y, axis=-1)
+    return float(area) if v.ndim == 2 else area
+
+
+def square_boundary(z0, eps, n: int = 64) -> torch.Tensor:
+    r"""Points around the squares of side ε centred at z₀, counter-clockwise from the lower left corner,
+    n per side: shape (E, 4n, 2) for a vector of E sizes ``eps`` (float64).
+
+    >>> square_boundary((0.0, 0.0), [2.0], n=1)[0].tolist()
+    [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
+    """
+    z0 = torch.as_tensor(z0, dtype=torch.float64).reshape(1, 1, 2)
+    eps = torch.as_tensor(eps, dtype=torch.float64).reshape(-1, 1, 1)
+    t = torch.linspace(-0.5, 0.5, n + 1, dtype=torch.float64)[:-1]
+    half = torch.full_like(t, 0.5)
+    sides = [torch.stack(p, 1) for p in ((t, -half), (half, t), (-t, half), (-half, -t))]  # bottom, right, top, left
+    return z0 + eps * torch.cat(sides)[None]
+
+
+def image_area(f, z0, eps, n: int = 64) -> np.ndarray:
+    r"""area(f(square of side ε around z₀)), one per entry of ``eps``: the shoelace formula on the image of
+    the boundary (4n points) under ``f``, a map of batches (B, 2) -> (B, 2) in float64. f(z₀) is
+    subtracted first, so that tiny areas keep their digits.
+
+    >>> float(image_area(lambda z: 3 * z, (1.0, 2.0), [0.5])[0])  # (3 · 0.5)²
+    2.25
+    """
+    boundary = square_boundary(z0, eps, n)  # (E, 4n, 2)
+    x = f(boundary.reshape(-1, 2)).reshape(boundary.shape)
+    centre = f(torch.as_tensor(z0, dtype=torch.float64).reshape(1, 2))
+    return np.atleast_1d(shoelace_area((x - centre).detach().cpu().numpy()))
