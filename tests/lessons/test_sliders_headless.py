@@ -48,9 +48,8 @@ def _close_figures():
 
 def test_every_demo_module_defines_a_demo():
     modules = {name.split(".")[0] for name in DEMOS}
-    # n08_playground: notebook 08's page, a Playground of buttons and one View (not a slider demo);
-    # n04b_realnvp_on_images: no slider demo yet (its temperature slider is still to come: issue 25 stays open)
-    without = {"n08_playground", "n04b_realnvp_on_images"}
+    # n08_playground: notebook 08's page, a Playground of buttons and one View (not a slider demo)
+    without = {"n08_playground"}
     lessons = {info.name for info in pkgutil.iter_modules(flowlib.lessons.__path__) if info.ispkg} - without
     assert lessons <= modules, f"lessons whose views.py has no module-level Demo: {sorted(lessons - modules)}"
 
