@@ -131,6 +131,14 @@ def test_every_slider_shows_a_still_without_a_kernel(notebook):
     assert missing == [], "re-run with scripts/run_notebooks.py"
 
 
+def test_every_slider_cell_is_ignored_by_nbval(notebook):
+    """A slider cell stores its still (caption and picture) but a run shows the live widget: strict nbval
+    must not compare them (the cell's tag ``nbval-ignore-output``)."""
+    untagged = [i for i, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"
+                and SLIDER_CALL.search(source(cell)) and "nbval-ignore-output" not in cell["metadata"].get("tags", [])]
+    assert untagged == [], "tag these cells nbval-ignore-output"
+
+
 UNFINISHED = re.compile(r"\b(interactive|Shown)\(children=|\b0%\|")  # a widget's repr, a bar frozen at 0%
 
 
