@@ -57,9 +57,9 @@ lab: setup  ## open the notebooks in JupyterLab (localhost, token on; the whole 
 
 # Voilà serves notebook 08 as a page without code (the browser opens it; Ctrl-C stops it). Unlike JupyterLab,
 # Voilà starts as root without complaint and has no --allow-root flag (it would refuse the unknown flag).
-# scripts/voila_config/voila.py gives Voilà's executor the polls that keep a missed reply from stalling the page,
-# culls closed pages' kernels and leaves out the slides' widget shim. The port is fixed (no retries) so that the
-# address printed first is the one served; PLAYGROUND_PORT=... picks another.
+# scripts/voila_config/voila.py culls closed pages' kernels and leaves out the slides' widget shim; plain
+# `voila notebooks/08_playground.ipynb` serves the page too (no executor patch is needed since issue 28).
+# The port is fixed (no retries) so that the address printed first is the one served; PLAYGROUND_PORT=... picks another.
 PLAYGROUND_PORT ?= 8866
 playground: setup  ## open the flow playground (notebook 08) as a web page, served by Voilà (prints its address)
 	@echo "The playground: open http://127.0.0.1:$(PLAYGROUND_PORT)/ in a browser (each page load first runs the notebook). Ctrl-C stops it."
@@ -85,8 +85,8 @@ student-notebooks: setup  ## write the notebooks without their solutions into st
 notebooks: setup  ## re-execute every notebook in full and store its outputs
 	$(BIN)/python scripts/run_notebooks.py
 
-stress: setup  ## two notebooks at once (03 and 04 by default), 20 rounds, as `make notebooks` runs them (on copies): stalls and times alone vs together
-	$(BIN)/python scripts/stress_notebooks.py
+stress: setup  ## 03+04, 05+06, 07+08 at once through plain nbclient, 20 rounds each (on copies): stalls and times alone vs together (--executor nbconvert|runner: scripts/stress_notebooks.py)
+	$(BIN)/python scripts/stress_notebooks.py --pairs --executor nbclient
 
 links: setup  ## regenerate README's badges and run times and every notebook's Colab cell from pyproject.toml
 	$(BIN)/python scripts/sync_links.py

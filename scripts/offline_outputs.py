@@ -4,18 +4,18 @@ A widget's output in a saved notebook is only a model id (``application/vnd.jupy
 and a ``text/plain`` repr taken when it was displayed. With no kernel, and without the widget state in
 the notebook's metadata (which we do not commit: GitHub refuses to render a notebook whose
 ``metadata.widgets`` lacks a key it expects), every renderer shows that repr:
-``interactive(children=(FloatSlider(...`` for a slider, ``fit:   0%|`` for a progress bar.
+``Shown(children=(FloatSlider(...`` for a slider demo, ``fit:   0%|`` for a progress bar.
 
 ``offline_outputs(nb)`` rewrites, from the widget state that nbclient stored while executing
 (``store_widget_state=True``), each widget output of a finished run:
 
-- a widget holding an ``Output`` (every ``interact``/``interactive``, so every ``Demo.show``): a
-  one-line caption with its controls' values, then what its ``Output`` showed at the end of the run
-  (the picture at the initial setting). No widget view is kept, so JupyterLab, trusted or not, shows
-  the picture too; running the cell replaces it with the live widget.
+- a slider demo (``Demo.show``'s box, CSS class ``flowlib-demo``: sliders over an ``ipywidgets.Image``):
+  a one-line caption with its sliders' values, then its image as the run left it (the picture at the
+  initial setting), from the PNG bytes nbclient stored as the image's buffer. No widget view is kept,
+  so JupyterLab, trusted or not, shows the picture too; running the cell replaces it with the live widget.
 - a progress bar (a box holding a ``FloatProgress``/``IntProgress``, e.g. tqdm's): dropped, since it
   only recorded its first frame (0%); ``flowlib.fit`` prints a closing line after its bar.
-- a widget without an ``Output`` that holds an ``Image`` (notebook 08's playground): a line saying that
+- any other widget that holds an ``Image`` (notebook 08's playground): a line saying that
   it is live and needs a kernel, with the Binder link, then the image it showed at the end of the run.
 - any other widget: left as it is (tests/notebooks/test_notebooks_committed.py fails on its repr).
 
@@ -39,7 +39,8 @@ def offline_outputs(nb, name: str | None = None) -> dict[str, int]:
     ``name`` (the notebook's file name in notebooks/) picks the Binder link of a live widget's line."""
     widgets = nb.metadata.pop("widgets", None) or {}
     entries = widgets.get(WIDGET_STATE, {}).get("state", {})
-    state = {model_id: entry["state"] for model_id, entry in entries.items()}
+    # each model's state, with its binary buffers (an Image's PNG) beside it under "buffers", as nbclient stores them
+    state = {model_id: {**entry["state"], "buffers": entry.get("buffers", [])} for model_id, entry in entries.items()}
     counts = {"stills": 0, "progress bars": 0, "other widgets": 0}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -52,7 +53,7 @@ def offline_outputs(nb, name: str | None = None) -> dict[str, int]:
 
 
 def _live_still(output, entries: dict, name: str | None, counts: dict) -> list:
-    r"""A widget without an Output that holds an Image (the playground): the ``LIVE_CAPTION`` line and the
+    r"""A widget that is not a demo and holds an Image (the playground): the ``LIVE_CAPTION`` line and the
     last image it showed; any other output: itself."""
     view = output.get("data", {}).get(WIDGET_VIEW)
     if view is None:
@@ -81,7 +82,7 @@ def _live_still(output, entries: dict, name: str | None, counts: dict) -> list:
 
 def _offline(output, state: dict, counts: dict, where: str) -> list:
     r"""What replaces one output: itself (not a widget, or a widget with nothing to show), nothing (a
-    progress bar), or a caption and what the widget's Output showed (a slider widget)."""
+    progress bar), or a caption and the picture (a slider demo)."""
     view = output.get("data", {}).get(WIDGET_VIEW)
     if view is None:
         return [output]
@@ -93,7 +94,9 @@ def _offline(output, state: dict, counts: dict, where: str) -> list:
     if any(part.get("_model_name", "").endswith("ProgressModel") for part in [box, *parts]):
         counts["progress bars"] += 1
         return []
-    shown = [out for part in [box, *parts] if part.get("_model_name") == "OutputModel" for out in part.get("outputs", [])]
+    shown = []  # a slider demo's picture; nothing of any other widget (no notebook builds an interact, issue 28)
+    if "flowlib-demo" in box.get("_dom_classes", ()):
+        shown = [_picture(part) for part in parts if part.get("_model_name") == "ImageModel" and _picture(part)]
     if not shown:
         counts["other widgets"] += 1
         return [output]
@@ -101,6 +104,18 @@ def _offline(output, state: dict, counts: dict, where: str) -> list:
     values = ", ".join(text for text in map(_control_text, parts) if text)
     caption = [nbformat.v4.new_output("stream", name="stdout", text=CAPTION.format(values=values) + "\n")] if values else []
     return caption + [_compact(nbformat.from_dict(out)) for out in shown]
+
+
+def _picture(part: dict):
+    r"""A ``display_data`` output of an ``ImageModel``'s PNG (its ``value`` buffer, which nbclient stores base64
+    encoded under ``buffers``), or ``None`` if it holds no PNG."""
+    if part.get("format", "png") != "png":
+        return None
+    data = next((b["data"] for b in part.get("buffers", [])
+                 if b.get("path") == ["value"] and b.get("encoding") == "base64"), None)
+    if not data:
+        return None
+    return nbformat.v4.new_output("display_data", data={"image/png": data, "text/plain": "<the demo's picture>"})
 
 
 def _compact(output):

@@ -11,8 +11,10 @@ progress bar's first frame (0%) goes, and no widget state is stored (widget mode
 the kernel when the notebook runs).
 
 Every tool here that executes a notebook with nbclient (this script, ``benchmarks/notebook_times.py``,
-``scripts/stress_notebooks.py``) builds its client with ``notebook_client``: it does not miss a reply
-(see ``SteadyNotebookClient``); on stderr each run names its slowest cell.
+``scripts/stress_notebooks.py --executor runner``) builds its client with ``notebook_client``: nbclient's
+own client, which replaces a kernel that dies before its first reply (see ``SteadyNotebookClient``); on
+stderr each run names its slowest cell. Nothing else is needed: plain nbclient, ``jupyter nbconvert
+--execute`` and Voilà run the notebooks just as well (issue 28; ``tests/notebooks/test_concurrent_run.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -31,9 +32,6 @@ from notebook_file import write as write_notebook
 from offline_outputs import offline_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# The longest a wait for a kernel's reply goes without looking at the socket itself (seconds).
-REPLY_POLL_S = 1.0
 
 # Kernels started for one run before giving up, when each dies before its first reply. Runs started at once
 # can be handed the same port: jupyter_client picks a kernel's five ports by binding port 0 and closing the
@@ -44,23 +42,16 @@ KERNEL_STARTS = 3
 
 
 class SteadyNotebookClient(NotebookClient):
-    r"""nbclient's ``NotebookClient`` that does not miss a reply sitting in its shell socket.
+    r"""nbclient's ``NotebookClient`` that replaces a kernel dying before its first reply (``KERNEL_STARTS``).
 
-    nbclient waits for a cell's ``execute_reply`` with one poll of the shell socket (a ``zmq.asyncio``
-    socket) as long as the cell timeout. Meanwhile its Output-widget mimic (what an ``interact``
-    draws into: every ``Demo.show``) sends a ``comm_msg`` on that same socket from the task reading
-    IOPub. When that send coincides with the reply's arrival, the poll is never woken: the kernel is
-    idle, the reply is in the socket (``ZMQ_EVENTS`` has ``POLLIN``), and the client waits until the
-    cell timeout (nbclient#312, nbconvert#2003 and #2029). Seen here in 5 of 8 runs of notebooks 03 and
-    04 side by side on the loaded 2-core machine, each time at a ``Demo.show`` cell. Here each wait polls for at most
-    ``REPLY_POLL_S``; a poll that times out asks the socket directly and finds such a reply, so a
-    missed wake-up costs at most a second (``recovered`` counts them). The cell timeout is kept.
+    It used to bound each poll for a cell's reply too: nbclient's Output-widget mimic, which every
+    ``interact`` drew into, sends on the shell socket while nbclient polls that socket for the reply, and
+    when the two coincided the poll was never woken (nbclient#312, nbconvert#2003 and #2029), the client
+    waiting for the whole cell timeout. The demos now draw into an ``ipywidgets.Image`` (issue 28,
+    ``flowlib/lessons/demo.py``), so no notebook gives the mimic anything to do, and a test keeps it so
+    (``tests/notebooks/test_concurrent_run.py``): the polls went.
     """
 
-    # Polls that ran their whole REPLY_POLL_S and then returned the reply: wake-ups nbclient would have missed,
-    # each a wait of the whole cell timeout before (on a very busy machine also a late wake-up, when the
-    # process got no CPU right then: an upper bound).
-    recovered = 0
     # Kernels that died before their first reply and were replaced (see KERNEL_STARTS).
     replaced = 0
 
@@ -77,45 +68,15 @@ class SteadyNotebookClient(NotebookClient):
                       f"of at most {KERNEL_STARTS}", file=sys.stderr, flush=True)
                 self.create_kernel_manager()
                 await self.async_start_new_kernel()
-        kc.shell_channel.get_msg = self._bounded_polls(kc.shell_channel.get_msg)
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
-    def _bounded_polls(self, get_msg):
-        def count():
-            self.recovered += 1  # the poll ran out, and the reply was there
-
-        return bounded_polls(get_msg, count)
-
-
-def bounded_polls(get_msg, on_recovered=lambda: None):
-    """``get_msg(timeout)`` made of polls of at most ``REPLY_POLL_S`` each, with the same overall timeout;
-    ``on_recovered()`` is called for each reply that only a timed-out poll found. Also used by Voilà's
-    executor (scripts/voila_config/voila.py), an nbclient subclass with the same race."""
-
-    async def get_msg_steadily(timeout: float | None = None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = REPLY_POLL_S if deadline is None else max(0.0, deadline - time.monotonic())
-            step, start = min(REPLY_POLL_S, left), time.monotonic()
-            try:
-                msg = await get_msg(timeout=step)
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-                continue
-            if step > 0 and time.monotonic() - start >= step:
-                on_recovered()
-            return msg
-
-    return get_msg_steadily
-
 
 def notebook_client(nb, folder: Path, timeout: int = 600, **kwargs) -> SteadyNotebookClient:
     """The client that executes ``nb`` with ``folder`` as its working directory (a cell may take ``timeout`` s)."""
-    # store_widget_state=True: nbclient's Output-widget mimic (what an interact draws into) needs it, else
-    # KeyError; run() drops the state again.
+    # store_widget_state=True: offline_outputs takes each demo's still from the stored state (its Image's PNG);
+    # run() drops the state again.
     kwargs.setdefault("kernel_name", "python3")
     return SteadyNotebookClient(nb, timeout=timeout, store_widget_state=True,
                                 resources={"metadata": {"path": str(folder)}}, **kwargs)
@@ -126,7 +87,6 @@ class Execution:
     seconds: float  # wall time of the whole run
     slowest_cell: int  # its index in nb.cells, and the seconds the client waited for it
     slowest_seconds: float
-    recovered: int  # replies found only by a timed-out poll (SteadyNotebookClient)
     replaced: int  # kernels that died before their first reply
 
 
@@ -141,8 +101,7 @@ def execute(nb, folder: Path, timeout: int = 600) -> Execution:
     start = time.perf_counter()
     client.execute()
     slowest = max(waited, key=waited.get, default=-1)
-    return Execution(time.perf_counter() - start, slowest, waited.get(slowest, 0.0), client.recovered,
-                     client.replaced)
+    return Execution(time.perf_counter() - start, slowest, waited.get(slowest, 0.0), client.replaced)
 
 
 def run(path: Path, timeout: int = 600) -> float:
@@ -150,7 +109,7 @@ def run(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     done = execute(nb, path.parent, timeout)
     print(f"{path.name}: slowest cell #{done.slowest_cell} {done.slowest_seconds:.1f} s; "
-          f"{done.recovered} replies found by a timed-out poll; {done.replaced} kernels replaced",
+          f"{done.replaced} kernels replaced",
           file=sys.stderr, flush=True)
     offline_outputs(nb, path.name)  # post-processing: stills for the sliders, no 0% progress bars, no widget state
     write_notebook(nb, path)  # as JupyterLab saves it: opening the notebook changes nothing (notebook_file.py)

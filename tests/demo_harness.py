@@ -161,20 +161,17 @@ def check_fits(name: str, demo: Demo, state: tuple) -> None:
 
 
 def move_each_slider(name: str, widget) -> None:
-    """Set each slider of ``widget`` (an ``ipywidgets.interactive`` from ``Demo.show``) to another of its values
-    and back: each move must display a new image."""
-    from IPython.display import Image
-
-    for control in widget.kwargs_widgets:
+    """Set each slider of ``widget`` (the ``Shown`` that ``Demo.show`` built) to another of its values and
+    back: each move must draw a new picture into the widget's image, with no error."""
+    for key, control in widget.sliders.items():
         initial = control.value
         other = next((v for v in slider_values(control) if repr(v) != repr(initial)), None)
         if other is None:
             continue
-        before = widget.result
+        before = widget.drawn
         control.value = other
-        assert isinstance(widget.result, Image) and widget.result is not before, (
-            f"{name}: setting {control._kwarg}={other!r} did not display a new image (got {widget.result!r}); "
-            "outside a kernel, interactive only logs the callback's exception")
+        assert not widget.error and widget.drawn == before + 1 and widget.image.value[:8] == b"\x89PNG\r\n\x1a\n", (
+            f"{name}: setting {key}={other!r} did not draw a new picture; the redraw raised:\n{widget.error}")
         control.value = initial
 
 

@@ -3,9 +3,19 @@ r"""The slider demo, ``Demo``: each notebook's demos live in its lesson's ``view
 A demo's figure is a ``View`` (``flowlib.lessons.view``): built once for the notebook's precomputed
 state (trained snapshots, sample batches: never train inside a callback), then updated in place when
 a slider moves, so that a redraw paints only what the sliders change. A notebook shows a demo with
-``demo.show(*state)`` (an ``ipywidgets.interactive`` whose sliders come from ``demo.sliders()``) and
-draws a still picture with ``demo.draw(*state, **slider_values)``. A plain drawing function
-``draw(*state, **slider_values) -> Figure`` is a valid demo too: simple to write, slower to redraw.
+``demo.show(*state)`` (a ``Shown``: the sliders from ``demo.sliders()`` above an ``ipywidgets.Image``
+that each slider's observer refills with the view's PNG) and draws a still picture with
+``demo.draw(*state, **slider_values)``. A plain drawing function ``draw(*state, **slider_values) ->
+Figure`` is a valid demo too: simple to write, slower to redraw.
+
+Why an ``Image`` and not ``ipywidgets.interactive`` (issue 28): ``interactive`` draws into an ``Output``
+widget, and every client that executes notebooks without a browser (nbclient, so ``jupyter nbconvert
+--execute``, papermill, Voilà) answers an ``Output`` widget's draw with a message on the kernel's shell
+socket, sent while it polls that socket for the cell's reply. When the two coincide the poll is not
+woken (nbclient#312, nbconvert#2003 and #2029): the kernel is idle and the client waits for the whole
+cell timeout. An ``Image`` is plain widget state: no client answers it, each frame sends the PNG bytes
+as a binary buffer (no base64, no output-area message), and the picture a run ends with is in the
+widget's state, where ``scripts/offline_outputs.py`` takes the still for readers without a kernel.
 
 The tests drive every ``Demo`` over its sliders' ranges (``tests/demo_harness.py``, which also finds
 the widgets ``show`` built, in ``_SHOWN``); docs/add-a-slider-demo.md shows how to add one.
@@ -13,14 +23,17 @@ the widgets ``show`` built, in ``_SHOWN``); docs/add-a-slider-demo.md shows how 
 
 from __future__ import annotations
 
-import inspect
+import html
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import ipywidgets
 
 from .. import one_thread
 from .view import View
 
-__all__ = ["Demo", "DemoError", "View"]
+__all__ = ["Demo", "DemoError", "Shown", "View"]
 
 # (demo, widget) for every widget Demo.show built in this process, in order: how a test finds, inside a
 # notebook's kernel, the sliders to move. The widgets live as long as the kernel anyway (ipywidgets
@@ -107,27 +120,13 @@ class Demo:
         self._update(view, values)
         return view.still()
 
-    def show(self, *state):
-        """The interactive widget of this demo for ``state``: display it as a cell's last line."""
-        import ipywidgets
-        from IPython.display import Image, display
-
-        view = self.build(*state)
-
-        def redraw(**values):
-            with one_thread():  # tiny tensors; a busy machine's second torch thread only waits (flowlib/_threads.py)
-                view.update(**values)
-            image = Image(data=view.png(), format="png")
-            display(image)  # into the interactive's output area
-            return image
-
-        sliders = self.sliders()
-        redraw.__name__ = redraw.__qualname__ = getattr(self.view, "__name__", "redraw")
-        redraw.__doc__ = self.view.__doc__
-        # interactive() reads the signature to match widgets to arguments: show it the sliders only.
-        redraw.__signature__ = inspect.Signature(
-            [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in sliders])
-        widget = ipywidgets.interactive(redraw, **sliders)
+    def show(self, *state) -> Shown:
+        r"""The live widget of this demo for ``state`` (a ``Shown``): display it as a cell's last line.
+        Draws the first picture now; ``DemoError`` naming the demo if building the view or that draw raises."""
+        widget = Shown(self, self.build(*state), self.sliders())
+        if widget.error:
+            widget.close()
+            raise DemoError(f"{_name(self.view)}: the first draw raised\n{widget.error}")
         _SHOWN.append((self, widget))
         return widget
 
@@ -148,3 +147,52 @@ def _close(fig) -> None:
 
     if fig is not None and hasattr(fig, "canvas"):
         plt.close(fig)
+
+
+class Shown(ipywidgets.VBox):
+    r"""A demo on the page (what ``Demo.show`` returns): its sliders, then its picture, an ``ipywidgets.Image``
+    holding the view's PNG, then a line that shows a traceback when a redraw raises (hidden otherwise).
+
+    Each slider's observer updates the view and sets the image's value: a slider move sends one binary
+    buffer to the page, nothing is drawn through an ``Output`` widget (see the module docstring for why).
+    Works alike with ipywidgets 7.7.1 (Colab) and 8. The box has the CSS classes of ``interactive``'s box
+    (``widget-interact``, the same spacing) and ``flowlib-demo``; the picture ``widget-image``, the error
+    line ``flowlib-demo-error``.
+
+    Attributes: ``demo``, ``view``; ``sliders`` ({name: widget}, as ``demo.sliders()`` returned them);
+    ``image``; ``message`` (the error line, an ``ipywidgets.HTML``); ``error`` (the last redraw's traceback
+    as text, ``""`` if it drew); ``drawn`` (pictures drawn so far, the first one included).
+    """
+
+    def __init__(self, demo: Demo, view: View, sliders: dict):
+        image = ipywidgets.Image(format="png")
+        message = ipywidgets.HTML(layout=ipywidgets.Layout(display="none"))
+        super().__init__(children=[*sliders.values(), image, message])
+        self.add_class("widget-interact")
+        self.add_class("flowlib-demo")
+        message.add_class("flowlib-demo-error")
+        self.demo, self.view, self.sliders, self.image, self.message = demo, view, dict(sliders), image, message
+        self.error, self.drawn = "", 0
+        for control in self.sliders.values():
+            control.observe(self._redraw, names="value")
+        self._redraw()
+
+    def values(self) -> dict:
+        r"""The sliders' current values, by name."""
+        return {name: control.value for name, control in self.sliders.items()}
+
+    def _redraw(self, change=None) -> None:
+        try:
+            with one_thread():  # tiny tensors; a busy machine's second torch thread only waits (flowlib/_threads.py)
+                self.view.update(**self.values())
+                png = self.view.png()
+        except Exception:  # noqa: BLE001  shown under the picture: an observer's exception is only logged
+            self.error = traceback.format_exc()
+            self.message.value = f"<pre style='color:#b00; white-space:pre-wrap'>{html.escape(self.error)}</pre>"
+            self.message.layout.display = None
+            return
+        self.image.value = png
+        self.drawn += 1
+        if self.error:
+            self.error, self.message.value = "", ""
+            self.message.layout.display = "none"

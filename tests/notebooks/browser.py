@@ -197,17 +197,18 @@ TRACEBACK = r"/Traceback \(most recent call last\)|^\s*[A-Za-z_.]*(Error|Excepti
 
 JS_WIDGETS = """() => {
   const panel = window.jupyterapp.shell.currentWidget.node;
-  const interacts = [...panel.querySelectorAll('.widget-interact')];
+  const interacts = [...panel.querySelectorAll('.flowlib-demo')];  // Demo.show's boxes (Shown)
   interacts.forEach((el, i) => el.setAttribute('data-st-interact', String(i)));
   const broken = [...panel.querySelectorAll('.jupyter-widgets')]
     .filter(el => (el.textContent || '').startsWith('Error displaying widget')).length
     + panel.querySelectorAll('.jupyter-widgets-error-widget').length;
   return {broken, interacts: interacts.map(el => ({
-    controls: [...el.children].filter(c => !c.classList.contains('widget-output')).map(c => ({
+    controls: [...el.children].filter(c => !c.classList.contains('widget-image')
+                                           && !c.classList.contains('flowlib-demo-error')).map(c => ({
       label: (c.querySelector('.widget-label') || {}).textContent || '',
       handle: !!c.querySelector('.noUi-handle'), visible: c.getBoundingClientRect().width > 0})),
-    images: el.querySelectorAll('.widget-output img').length,
-    errors: [...el.querySelectorAll('.widget-output .jp-OutputArea-output')].map(o => o.textContent || '')
+    images: [...el.querySelectorAll('img.widget-image')].filter(img => img.src).length,
+    errors: [...el.querySelectorAll('.flowlib-demo-error')].map(o => o.textContent || '')
       .filter(t => TRACEBACK.test(t)).map(t => t.slice(0, 400))}))};
 }""".replace("TRACEBACK", TRACEBACK)
 
@@ -227,14 +228,14 @@ JS_KERNEL_RUN = """async (code) => {
 # kernel's busy/idle transitions (to tell "no new image" from "not done yet").
 JS_ARM = """(i) => {
   const el = document.querySelector(`[data-st-interact="${i}"]`);
-  const img = el.querySelector('.widget-output img');
+  const img = el.querySelector('img.widget-image');
   const before = img ? img.src : null;
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   const st = window.__st = {before, key: null, image: null, busy: false, idleAt: null};
   document.addEventListener('keydown', () => { if (st.key === null) st.key = performance.now(); },
                             {capture: true, once: true});
   const observer = new MutationObserver(() => {
-    const now = el.querySelector('.widget-output img');
+    const now = el.querySelector('img.widget-image');
     if (now && now.src !== before && st.image === null) st.image = performance.now();
   });
   observer.observe(el, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
@@ -350,7 +351,7 @@ def _check_rendered(report: BrowserReport, expected: list[dict], found: dict) ->
         report.problems.append(f"{found['broken']} widgets show 'Error displaying widget'")
     if len(interacts) != len(expected):
         report.problems.append(f"the kernel built {len(expected)} Demo widgets ({[w['name'] for w in expected]}), "
-                               f"the page shows {len(interacts)} interactive widgets")
+                               f"the page shows {len(interacts)} demo widgets")
     for i, (want, got) in enumerate(zip(expected, interacts)):
         name = f"widget {i} ({want['name']})"
         if len(got["controls"]) != len(want["sliders"]):

@@ -9,6 +9,7 @@ in order), so nothing in a notebook has to be named for the tests. Used by ``tes
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -80,8 +81,8 @@ def current_env_kernel_manager():
 
 
 # Runs inside the notebook's kernel after the notebook ran; every function prints one JSON line. The
-# images are read on the frontend's side (nbclient's Output widget mimic, or the page), by the id of
-# each interactive's Output widget.
+# images are read on the frontend's side (the widget state nbclient received, or the page), by the ids of
+# each demo's Image and error line.
 PROBE = f"_ST_TESTS = {str(Path(__file__).resolve().parents[1])!r}\n" + r"""
 import json as _st_json, time as _st_time
 import sys as _st_sys
@@ -93,18 +94,18 @@ _st_original, _st_settings = {}, {}
 def _st_list():
     report = []
     for index, (name, demo, widget) in enumerate(_st_shown()):
-        original = _st_original.setdefault(index, {c._kwarg: c.value for c in widget.kwargs_widgets})
+        original = _st_original.setdefault(index, widget.values())
         settings = _st_settings.setdefault(index, _st_demo_settings(demo))
         moved = [sorted(k for k, v in s.items() if repr(v) != repr(original[k])) for s in settings]
-        report.append({"name": name, "output_id": widget.out.model_id,
-                       "sliders": [c._kwarg for c in widget.kwargs_widgets],
-                       "descriptions": [c.description for c in widget.kwargs_widgets],
+        report.append({"name": name, "image_id": widget.image.model_id, "message_id": widget.message.model_id,
+                       "sliders": list(widget.sliders),
+                       "descriptions": [c.description for c in widget.sliders.values()],
                        "settings": [repr(s) for s in settings], "moved": moved})
     print(_st_json.dumps(report))
 
 def _st_controls():
-    print(_st_json.dumps([{"name": name, "sliders": [c._kwarg for c in widget.kwargs_widgets],
-                           "descriptions": [c.description for c in widget.kwargs_widgets]}
+    print(_st_json.dumps([{"name": name, "sliders": list(widget.sliders),
+                           "descriptions": [c.description for c in widget.sliders.values()]}
                           for name, demo, widget in _st_shown()]))
 
 def _st_apply(index, setting_index=None):
@@ -113,21 +114,20 @@ def _st_apply(index, setting_index=None):
     setting = _st_original[index] if setting_index is None else _st_settings[index][setting_index]
     start = _st_time.perf_counter()
     moved = []
-    for control in widget.kwargs_widgets:
-        value = setting[control._kwarg]
+    for key, control in widget.sliders.items():
+        value = setting[key]
         if repr(control.value) != repr(value):
             control.value = value  # redraws synchronously
-            moved.append(control._kwarg)
+            moved.append(key)
     print(_st_json.dumps({"seconds": _st_time.perf_counter() - start, "moved": moved}))
 """
 
 
-def summarize(outputs: list[dict]) -> dict:
-    """The errors (``"ename: evalue"``) and the PNG hashes among an output area's outputs."""
-    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("output_type") == "error"]
-    pngs = [hashlib.sha1(o["data"]["image/png"].encode()).hexdigest()
-            for o in outputs if "image/png" in o.get("data", {})]
-    return {"errors": errors, "pngs": pngs}
+def summarize(png: str | None, message: str) -> dict:
+    """The errors (the error line's text, if any) and the PNG hashes (one, or none) of a demo's picture:
+    ``png`` its image's value as base64 text, ``message`` its error line's HTML."""
+    pngs = [hashlib.sha1(png.encode()).hexdigest()] if png else []
+    return {"errors": [html.unescape(re.sub(r"<[^>]+>", "", message)).strip()[-400:]] if message else [], "pngs": pngs}
 
 
 @dataclass
@@ -143,10 +143,11 @@ class SliderReport:
         return 1000 * statistics.median(self.redraw_seconds) if self.redraw_seconds else float("nan")
 
 
-def check_widgets(run, outputs, notebook: str) -> SliderReport:
+def check_widgets(run, picture, notebook: str) -> SliderReport:
     r"""Move every slider of every Demo widget through its demo's ``settings()`` and back, in a kernel
     where the notebook ran. ``run(code) -> str`` executes ``code`` there and returns its stdout;
-    ``outputs(model_id) -> list[dict]`` is what the frontend shows in that Output widget.
+    ``picture(widget) -> summarize(...)`` is what the frontend shows of the widget listed by ``_st_list``
+    (its ``image_id`` and ``message_id``).
 
     A problem is recorded when a widget shows an error or no image, when a slider moves and no setting
     of it changes the image, and when restoring the initial values does not bring the original image
@@ -161,7 +162,7 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
     for index, widget in enumerate(widgets):
         name = f"{notebook}: widget {index} ({widget['name']})"
         report.demos.append(widget["name"])
-        first = summarize(outputs(widget["output_id"]))
+        first = picture(widget)
         original = first["pngs"]
         if first["errors"] or len(original) != 1:
             report.problems.append(f"{name}: first render shows errors {first['errors']} and {len(original)} images "
@@ -172,7 +173,7 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
             if not moved:
                 continue
             applied = json.loads(run(f"_st_apply({index}, {setting_index})"))
-            shown = summarize(outputs(widget["output_id"]))
+            shown = picture(widget)
             if shown["errors"] or len(shown["pngs"]) != 1:
                 report.problems.append(f"{name}: setting {setting} shows errors {shown['errors']} "
                                        f"and {len(shown['pngs'])} images (expected 1)")
@@ -186,7 +187,7 @@ def check_widgets(run, outputs, notebook: str) -> SliderReport:
             if tried and not did_change:
                 report.problems.append(f"{name}: slider {slider!r} never changed the image (tried {tried})")
         run(f"_st_apply({index})")
-        restored = summarize(outputs(widget["output_id"]))
+        restored = picture(widget)
         if restored["errors"] or restored["pngs"] != original:
             report.problems.append(f"{name}: restoring the initial slider values did not bring the original "
                                    f"image back (errors {restored['errors']}; a draw must be deterministic)")

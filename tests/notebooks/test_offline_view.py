@@ -4,10 +4,11 @@ r"""Readable without a kernel: what GitHub, nbviewer and a notebook not yet run 
 slider's widget output becomes a caption and a still picture at its initial setting, and progress bars'
 first frames (0%) go. Here:
 
-- ``offline_outputs`` itself, on a hand-made executed notebook (an interact, a tqdm bar, a button);
+- ``offline_outputs`` itself, on a hand-made executed notebook (a ``Demo.show`` box, a tqdm bar, a button, the playground's page);
 - ``flowlib.fit``'s closing line, which replaces the bar in a finished cell;
 - each committed notebook rendered by nbconvert's HTML exporter (what nbviewer runs) and opened in
-  Chromium, offline: every slider cell shows a loaded image, and no widget repr (``interactive(children=``),
+  Chromium, offline: every slider cell shows a loaded image, and no widget repr (``Shown(children=``,
+  ``interactive(children=``),
   no 0% bar and no error is on the page;
 - each committed notebook opened in JupyterLab in Chromium (one server for all) WITHOUT running it:
   the same, where JupyterLab puts each cell.
@@ -34,7 +35,7 @@ from flowlib import fit, make_realnvp, toy_data
 
 COURSE = sorted(NOTEBOOKS.glob("*.ipynb"))
 ARTIFACTS = ROOT / "test-artifacts" / "offline"  # a screenshot at each notebook's first slider, per renderer
-SLIDER_CALL = re.compile(SHOW_CALL.pattern + r"|\binteract(?:ive)?\(")  # NAME.show(...), or a plain ipywidgets interact
+SLIDER_CALL = SHOW_CALL  # NAME.show(...): every slider of the course is a Demo's (no notebook builds an interact)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CLOSING_LINE = re.compile(r"^(fit|fit_reverse_kl): \d+ steps in \d+\.\d s, loss -?\d+\.\d{3} -> -?\d+\.\d{3}$", re.M)
 PNG_1x1 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
@@ -55,8 +56,9 @@ def slider_cells(nb) -> list[int]:
 # --- offline_outputs and the closing line, without a browser --------------------------------------
 
 def executed_notebook() -> nbformat.NotebookNode:
-    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: an interact (a slider, a dropdown
-    and an Output holding the picture), a tqdm bar, a button, and an ordinary print."""
+    r"""A notebook as nbclient leaves it with ``store_widget_state=True``: a ``Demo.show`` box (a slider and a
+    dropdown over an Image whose PNG is a stored buffer, and its hidden error line), a tqdm bar and its closing
+    line, a button, and the playground's page (controls over an Image, no Output)."""
     def model(name, **state):
         return {"model_name": name, "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
                 "state": {"_model_name": name, **state}}
@@ -65,12 +67,14 @@ def executed_notebook() -> nbformat.NotebookNode:
         return nbformat.v4.new_output("execute_result", execution_count=1, data={
             WIDGET_VIEW: {"model_id": model_id, "version_major": 2, "version_minor": 0}, "text/plain": text})
 
-    picture = nbformat.v4.new_output("display_data", data={"image/png": PNG_1x1, "text/plain": "<Image>"})
     state = {
-        "box": model("VBoxModel", _dom_classes=["widget-interact"], children=["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_out"]),
-        "a": model("FloatSliderModel", description="a", value=0.5, readout_format=".2f"),
-        "b": model("DropdownModel", description="base", index=1, _options_labels=["uniform", "gaussian"]),
-        "out": model("OutputModel", outputs=[picture]),
+        "demo": model("VBoxModel", _dom_classes=["widget-interact", "flowlib-demo"],
+                      children=["IPY_MODEL_slope", "IPY_MODEL_base", "IPY_MODEL_picture", "IPY_MODEL_error"]),
+        "slope": model("FloatSliderModel", description="slope", value=-1.5, readout_format=".2f"),
+        "base": model("DropdownModel", description="base", index=1, _options_labels=["uniform", "gaussian"]),
+        "picture": {**model("ImageModel", format="png", description=""),
+                    "buffers": [{"data": PNG_1x1, "encoding": "base64", "path": ["value"]}]},  # where nbclient puts them
+        "error": model("HTMLModel", value="", description=""),
         "bar": model("HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_progress", "IPY_MODEL_right"]),
         "left": model("HTMLModel", value="fit:  40%"),
         "progress": model("FloatProgressModel", value=40, max=100),
@@ -84,7 +88,7 @@ def executed_notebook() -> nbformat.NotebookNode:
         "status": model("HTMLModel", value="RealNVP on checkerboard: paused, step 0"),
     }
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("DEMO.show()", outputs=[view("box", "interactive(children=(FloatSlider(...")]),
+        nbformat.v4.new_code_cell("LINE.show()", outputs=[view("demo", "Shown(children=(FloatSlider(...")]),
         nbformat.v4.new_code_cell("fit(flow, data)", outputs=[
             nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "bar"}, "text/plain": "fit:   0%|"}),
             nbformat.v4.new_output("stream", name="stdout", text="fit: 100 steps in 1.0 s, loss 3.000 -> 1.000\n")]),
@@ -101,10 +105,10 @@ def test_offline_outputs_turns_sliders_into_stills_and_drops_progress_bars():
     counts = scripts_module("offline_outputs").offline_outputs(nb)
     assert counts == {"stills": 2, "progress bars": 1, "other widgets": 1}
     assert "widgets" not in nb.metadata
-    slider, training, button, page = (cell.outputs for cell in nb.cells)
-    assert [out.output_type for out in slider] == ["stream", "display_data"]
-    assert slider[0].text == "A still at a = 0.50, base = gaussian: run the notebook to move the sliders.\n"
-    assert "image/png" in slider[1].data and WIDGET_VIEW not in slider[1].data
+    demo, training, button, page = (cell.outputs for cell in nb.cells)
+    assert [out.output_type for out in demo] == ["stream", "display_data"]
+    assert demo[0].text == "A still at slope = -1.50, base = gaussian: run the notebook to move the sliders.\n"
+    assert "image/png" in demo[1].data and WIDGET_VIEW not in demo[1].data
     assert [out.output_type for out in training] == ["stream"]  # the bar's 0% frame is gone, the closing line stays
     assert WIDGET_VIEW in button[0].data  # neither a picture nor a bar: left as it was
     assert [out.output_type for out in page] == ["stream", "display_data"]  # a live page (the playground): its still
@@ -147,7 +151,7 @@ JS_OFFLINE = """(indices) => {
   const loaded = (node) => [...node.querySelectorAll('img')]
     .filter(img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0).length;
   return {cells: cellNodes.length, images: indices.map(i => cellNodes[i] ? loaded(cellNodes[i]) : -1),
-          widgetText: text.includes('interactive(children='), progressAtZero: /\\b0%\\|/.test(text),
+          widgetText: /\\b(interactive|Shown)\\(children=/.test(text), progressAtZero: /\\b0%\\|/.test(text),
           widgetErrors: (text.match(/Error displaying widget|Loading widget/g) || []).length};
 }"""
 NBCONVERT_CELLS = "[...document.querySelectorAll('main > .jp-Cell')]"
@@ -176,7 +180,7 @@ def problems(name: str, nb, seen: dict) -> list[str]:
         if images < 1:
             found.append(f"{name}: no picture at the slider of cell {index} ({nb.cells[index].source.splitlines()[-1]!r})")
     if seen["widgetText"]:
-        found.append(f"{name}: a widget's text 'interactive(children=...' is on the page")
+        found.append(f"{name}: a widget's text 'interactive(children=...' or 'Shown(children=...' is on the page")
     if seen["progressAtZero"]:
         found.append(f"{name}: a progress bar reads 0%")
     if seen["widgetErrors"]:
@@ -197,7 +201,7 @@ def raw_widget_notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("LINE.show([-2.0, 0.0, 2.0])", execution_count=1, outputs=[
         nbformat.v4.new_output("execute_result", execution_count=1, data={
             WIDGET_VIEW: {"model_id": "0" * 32, "version_major": 2, "version_minor": 0},
-            "text/plain": "interactive(children=(FloatSlider(value=1.0, description='slope'), Output()))"})])])
+            "text/plain": "Shown(children=(FloatSlider(value=1.0, description='slope'), Image(value=b'...'), HTML()))"})])])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
@@ -246,7 +250,7 @@ def test_nbconvert_html_shows_a_picture_at_every_slider(browser, path, tmp_path,
 def test_nbconvert_check_fails_on_a_raw_widget_output(browser, tmp_path):
     found = nbconvert_view(browser, raw_widget_notebook(tmp_path / "raw.ipynb"), tmp_path)
     assert any("no picture at the slider of cell 0" in p for p in found), found
-    assert any("interactive(children=" in p for p in found), found
+    assert any("Shown(children=" in p for p in found), found
 
 
 @pytest.fixture(scope="module")

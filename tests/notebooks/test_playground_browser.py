@@ -5,6 +5,10 @@ show the playground; Train must make the loss on the status line fall and the im
 few seconds; after Pause the step count and the image must stay still; switching the model must give
 a fresh model (step 0) without an error. Skips (fails under ``CI=true``) without Chromium, as the
 slider browser tests do. Artifact: ``test-artifacts/browser/playground.png``.
+
+Also without a browser: plain ``voila notebooks/08_playground.ipynb``, without this course's config file
+(as typed by hand, or a Binder ``voila/render`` address), must execute the notebook to its last cell and
+serve the page with the playground's widget (issue 28).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -30,8 +35,9 @@ assert CHROMIUM_ARGS  # the flags the fixture launches Chromium with
 class Voila(ServerProcess):
     r"""``voila NOTEBOOK`` on a free port of 127.0.0.1, stopped with its kernels on exit."""
 
-    def __init__(self, notebook: Path, workdir: Path, start_timeout_s: float = 180, extra_args: tuple[str, ...] = ()):
-        self.notebook, self.workdir, self.start_timeout_s = notebook, workdir, start_timeout_s
+    def __init__(self, notebook: Path, workdir: Path, start_timeout_s: float = 180, config: bool = True,
+                 extra_args: tuple[str, ...] = ()):
+        self.notebook, self.workdir, self.start_timeout_s, self.config = notebook, workdir, start_timeout_s, config
         self.extra_args = list(extra_args)  # more command-line options (test_voila_culling.py: short culling times)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -44,8 +50,10 @@ class Voila(ServerProcess):
         env["JUPYTER_RUNTIME_DIR"] = str(self.workdir / "runtime")
         # the command of `make playground`, on a free port and without opening a browser
         command = [sys.executable, "-m", "voila", str(self.notebook), "--no-browser", f"--port={self.port}",
-                   "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light",
-                   f"--Voila.config_file_paths={ROOT / 'scripts' / 'voila_config'}", *self.extra_args]
+                   "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light"]
+        if self.config:
+            command.append(f"--Voila.config_file_paths={ROOT / 'scripts' / 'voila_config'}")
+        command += self.extra_args
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                         cwd=self.notebook.parent, start_new_session=True)
@@ -127,3 +135,17 @@ def test_playground_page_trains_pauses_and_switches(browser, tmp_path, capsys): 
     with capsys.disabled():
         print(f"\nbrowser playground: page loaded in {loaded:.1f} s, first frame {first_s:.2f} s after Train, "
               f"loss {early['loss']} -> {fell['loss']} by step {fell['step']}")
+
+
+def test_voila_without_our_config_serves_the_playground(tmp_path, capsys):
+    with Voila(NOTEBOOK, tmp_path, config=False) as voila:
+        start = time.monotonic()
+        # Voilà answers once it has executed every cell: a stalled cell would hold the page until its timeout
+        page = urllib.request.urlopen(voila.url, timeout=600).read().decode()
+        seconds = time.monotonic() - start
+        log = voila.log_tail()
+    assert "Traceback" not in page, log
+    assert page.count("application/vnd.jupyter.widget-view+json") == 1, "the playground's widget is not on the page"
+    assert re.search(r"mean NLL of the first 20 steps [-\d.]+ nats", page), "the last code cell's output is missing"
+    with capsys.disabled():
+        print(f"\nplain voila (no config file): the playground page served in {seconds:.1f} s")

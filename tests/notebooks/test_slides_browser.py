@@ -6,7 +6,7 @@ the RISE button and Alt-R open) in JupyterLab's server, driven by Chromium (Pyth
 - Live sliders on a slide, in every notebook with sliders, as README's "For instructors" tells an
   instructor to get them: run all cells in JupyterLab and save, then open the slideshow (it joins
   the notebook's kernel). The deck shows the widgets themselves, not their text
-  ("interactive(children=(FloatSlider(..."), and the first slider revealed on a slide, dragged by
+  ("Shown(children=(FloatSlider(..."), and the first slider revealed on a slide, dragged by
   the mouse, redraws that slide's picture (on a slide reveal.js takes the arrow keys). Without the shim
   in share/jupyter/labextensions/flowlib-rise-widgets (installed into the venv by ``make setup``)
   this fails: jupyterlab-rise 0.43.1's slideshow cannot load ipywidgets 8's widget manager
@@ -87,21 +87,21 @@ def test_slides_open_on_the_title_and_advance_to_the_end(browser, tmp_path, caps
 JS_SLIDE = """() => {
   const present = """ + JS_PRESENT + """;
   const shown = """ + JS_SHOWN + """;
-  const interact = present && [...present.querySelectorAll('.widget-interact')]
+  const interact = present && [...present.querySelectorAll('.flowlib-demo')]
     .find(el => [...el.querySelectorAll('.noUi-handle')].some(shown));
-  const img = interact && interact.querySelector('.widget-output img');
+  const img = interact && interact.querySelector('img.widget-image');
   return {text: present ? present.innerText.slice(0, 60) : '',
           handles: interact ? [...interact.querySelectorAll('.noUi-handle')].filter(shown).length : 0,
           image: img ? img.src : null,
-          widgets: document.querySelectorAll('.reveal .widget-interact').length,
+          widgets: document.querySelectorAll('.reveal .flowlib-demo').length,
           as_text: [...document.querySelectorAll('.reveal .jp-OutputArea-output')]
-            .filter(el => /^(interactive|VBox|HBox|IntSlider|FloatSlider)\\(/.test((el.innerText || '').trim())).length};
+            .filter(el => /^(interactive|Shown|VBox|HBox|IntSlider|FloatSlider)\\(/.test((el.innerText || '').trim())).length};
 }"""
 
 # The first visible slider handle on the present slide, and its track: where to drag.
 JS_HANDLE = """() => {
   const present = """ + JS_PRESENT + """;
-  const handle = [...present.querySelectorAll('.widget-interact .noUi-handle')].find(""" + JS_SHOWN + """);
+  const handle = [...present.querySelectorAll('.flowlib-demo .noUi-handle')].find(""" + JS_SHOWN + """);
   handle.scrollIntoView({block: 'center'});  // a tall slide scrolls: the slider may start below the window
   const track = handle.closest('.noUi-target').getBoundingClientRect();
   const box = handle.getBoundingClientRect();
@@ -131,7 +131,7 @@ def test_a_slider_moves_on_a_live_slide(browser, tmp_path, capsys, name):  # noq
             slides.goto(lab.url(f"rise/notebooks/{name}"), timeout=180_000)
             slides.wait_for_selector(".reveal .slides section.present", timeout=180_000)
             # the widgets render once the slideshow's widget manager has the kernel's models
-            slides.wait_for_function("() => document.querySelectorAll('.reveal .widget-interact img').length >= "
+            slides.wait_for_function("() => document.querySelectorAll('.reveal .flowlib-demo img.widget-image').length >= "
                                      f"{shows}", timeout=60_000, polling=250)
             slide = slides.evaluate(JS_SLIDE)
             assert slide["widgets"] == shows and slide["as_text"] == 0, slide

@@ -101,13 +101,14 @@ def test_widget_views_with_stored_state_become_their_stills():
     nb = nbformat.v4.new_notebook()
     view = {"model_id": "box", "version_major": 2, "version_minor": 0}
     nb.cells = [nbformat.v4.new_code_cell("show", outputs=[nbformat.v4.new_output(
-        "display_data", data={build_site.WIDGET_VIEW: view, "text/plain": "interactive(children=...)"})])]
-    state = {"box": {"model_name": "VBoxModel",
-                     "state": {"_model_name": "VBoxModel", "children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
+        "display_data", data={build_site.WIDGET_VIEW: view, "text/plain": "Shown(children=...)"})])]
+    state = {"box": {"model_name": "VBoxModel",  # a Demo.show box: a slider over an Image (its PNG a stored buffer)
+                     "state": {"_model_name": "VBoxModel", "_dom_classes": ["widget-interact", "flowlib-demo"],
+                               "children": ["IPY_MODEL_s", "IPY_MODEL_i"]}},
              "s": {"model_name": "FloatSliderModel",
                    "state": {"_model_name": "FloatSliderModel", "description": "a", "value": 1.5}},
-             "o": {"model_name": "OutputModel", "state": {"_model_name": "OutputModel", "outputs": [
-                 {"output_type": "display_data", "data": {"image/png": png, "text/plain": "<Figure>"}, "metadata": {}}]}}}
+             "i": {"model_name": "ImageModel", "state": {"_model_name": "ImageModel", "format": "png"},
+                   "buffers": [{"data": png, "encoding": "base64", "path": ["value"]}]}}
     nb.metadata["widgets"] = {build_site.WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}
     page, counts = build_site.site_notebook(nb, "notebooks/99_x.ipynb")
     assert counts["stills"] == 1 and counts["live widgets"] == 0 and "widgets" not in page.metadata

@@ -58,7 +58,8 @@ class TemperatureView(View):
         step = self.side + 1  # one white pixel between digits (digit_grid)
         # digit_grid fills column by column: digit k sits at row k % GRID, column k // GRID.
         self.labels = [ax.text(k // GRID * step + 1, k % GRID * step + 1, "", va="top", ha="left", fontsize=8,
-                               fontweight="bold", bbox=dict(facecolor="white", alpha=0.8, pad=1, edgecolor="none")) for k in range(GRID * GRID)]
+                               fontweight="bold", bbox=dict(facecolor="white", alpha=0.8, pad=1, edgecolor="none"))
+                       for k in range(GRID * GRID)]
         self.title = self.fig.text(0.5, 0.97, " ", ha="center", va="top", fontsize=10)
 
     def update(self, model="multi-scale RealNVP", T=1.0):
