@@ -71,7 +71,11 @@ test: setup setup-ipyw7 site-setup  ## the whole suite: lint, unit tests, doctes
 	$(MAKE) --no-print-directory test-ipyw7
 
 test-ipyw7: setup-ipyw7  ## strict nbval over every notebook, the headless slider tests and the playground (logic and kernel), with Colab's ipywidgets 7.7.1
-	$(VENV7)/bin/python -m pytest notebooks tests/lessons/test_sliders_headless.py tests/lessons/n08_playground tests/notebooks/test_playground_kernel.py
+	$(VENV7)/bin/python -m pytest notebooks tests/lessons/test_sliders_headless.py tests/lessons/n08_playground tests/notebooks/test_playground_kernel.py \
+		--deselect $(IPYW7_SAME)
+
+# Pure training logic, no widget: the same under ipywidgets 7 as in `.venv` (about 40 s), so run once.
+IPYW7_SAME := tests/lessons/n08_playground/test_playground.py::test_the_default_run_on_the_checkerboard_does_not_stop_itself
 
 test-fast: setup  ## unit tests, doctests and headless slider tests: no notebooks, kernels, browsers or long training (the `slow` marker)
 	$(BIN)/python -m pytest tests flowlib -m "not slow"
