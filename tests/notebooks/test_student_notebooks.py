@@ -146,6 +146,10 @@ def solved(notebook: dict, exercises: list) -> dict:
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
 def test_a_student_copy_runs_top_to_bottom_once_solved(copies, name, tmp_path):
     exercises = mutants.exercises([ROOT / "notebooks" / name])
+    if not exercises:  # nothing to solve: the copy is the notebook itself, which nbval runs
+        assert json.loads((copies / name).read_text(encoding="utf-8"))["cells"] == \
+            json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"], name
+        return
     notebook = solved(json.loads((copies / name).read_text(encoding="utf-8")), exercises)
     path = tmp_path / name
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False), encoding="utf-8")
