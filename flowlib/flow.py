@@ -131,6 +131,6 @@ class Flow(nn.Module):
 
 
 def _total(log_dets: list[torch.Tensor]) -> torch.Tensor:
-    """The sum of the layers' log-dets, each (B,): one stacked sum, not one addition per layer (a ten-layer
-    MAF: 28 µs against 50 for 1024 points on the 2-core CPU)."""
+    """The sum of the layers' log-dets, each (B,): one stacked sum, not one addition per layer (the ten of
+    make_maf(D, 5) for 1024 points: 28 µs against 50 on the 2-core CPU)."""
     return torch.stack(log_dets).sum(0)

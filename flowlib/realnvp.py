@@ -65,7 +65,7 @@ class AffineCoupling(Coupling):
     def inverse(self, x: torch.Tensor):
         check_points(x, self.dim, "AffineCoupling.inverse", "x", like=self)
         mu, alpha = self.mu_alpha(x)
-        # ÷ exp(α), forward's × exp(α) undone: one operation fewer than × exp(-α).
+        # ÷ exp(α), forward's × exp(α) undone: one operation fewer than × exp(-α) (see MAF.inverse).
         return (x - mu) / alpha.exp(), -alpha.sum(-1)
 
     def extra_repr(self) -> str:
