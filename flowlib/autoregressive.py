@@ -73,9 +73,7 @@ class MAF(_Autoregressive):
     def inverse(self, x: torch.Tensor):
         check_points(x, self.dim, "MAF.inverse", "x", like=self)
         mu, alpha = self.mu_alpha(x)
-        # ÷ exp(α), forward's × exp(α) undone: one operation fewer than × exp(-α), 9 % off this line in a density
-        # (about 1 % of a 64-D MAF's log_prob); its backward costs 5-8 % more (under 1 % of a train step).
-        z = (x - mu) / alpha.exp()
+        z = (x - mu) * (-alpha).exp()
         return z, -alpha.sum(-1)
 
 
@@ -103,6 +101,6 @@ class IAF(_Autoregressive):
         log_det = x.new_zeros(x.shape[0])
         for i in range(self.dim):  # pass i: z_i from z_{<i}
             mu, alpha = self.mu_alpha_i(z, i)
-            z = torch.cat([z, ((x[:, i] - mu) / alpha.exp())[:, None]], dim=1)
+            z = torch.cat([z, ((x[:, i] - mu) * (-alpha).exp())[:, None]], dim=1)
             log_det = log_det - alpha
         return z, log_det
