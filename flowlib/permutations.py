@@ -69,3 +69,13 @@ class Reverse(Permutation):
 
     def __init__(self, dim: int):
         super().__init__(dim, perm=torch.arange(dim - 1, -1, -1) if isinstance(dim, int) and dim > 0 else None)
+
+    # flip, not Permutation's gather: the same points, without reading an index (1024 x 64: 17 µs against 40
+    # on the 2-core CPU; four of them sit in every MAF of make_maf).
+    def forward(self, z: torch.Tensor):
+        check_points(z, self.dim, "Reverse.forward", "z", like=self)
+        return z.flip(1), z.new_zeros(z.shape[0])
+
+    def inverse(self, x: torch.Tensor):
+        check_points(x, self.dim, "Reverse.inverse", "x", like=self)
+        return x.flip(1), x.new_zeros(x.shape[0])

@@ -49,9 +49,10 @@ def test_compare_runs_every_library_model_and_figure_at_tiny_size():
         for lib in compare.LIBRARIES:
             assert math.isfinite(row[lib]) and row[lib] > 0, (row, lib)
         assert compare.ratio(row) == pytest.approx(row["flowlib"] / min(row["zuko"], row["nflows"]))
-    assert all(("bare MLPs" in r) == (r["model"] == "MAF" and r["figure"] == "log_prob") for r in rows)
+    assert all(("bare MLPs" in r) == ("bare loop" in r) == (r["model"] == "MAF" and r["figure"] == "log_prob") for r in rows)
     table = compare.format_table(rows)
     assert table.count("\n") == len(rows) + 1 and "flowlib / fastest other" in table and "flowlib / bare MLPs" in table
+    assert "bare loop / bare MLPs" in table
 
 
 @needs_others
