@@ -17,9 +17,10 @@ dimension with its standard error over the 500 digits, training and validation b
 the per-epoch history: seconds, training and validation bits per dimension) are those of the stored
 copy, loaded back (tests/library/test_mnist_weights.py checks that they reproduce).
 
-Run time of the shipped run (the record's "seconds", one CPU thread on a 2-core machine shared by ~8 jobs, load
-6-16): NICE 252 s, RealNVP 214 s, multi-scale RealNVP 5798 s (25 epochs of 4-7 minutes): 104 minutes in all. On
-the same machine nearly idle, an epoch of the multi-scale model took 57 s (about 25 minutes for 25 epochs).
+Run time of the shipped run (`make mnist-weights`'s command, timed end to end: 8178 s, 136 minutes, one CPU
+thread on the 2-core development VM while other jobs shared it, load 4-8): NICE 252 s, RealNVP 130 s, the
+multi-scale RealNVP 7842 s (70 epochs of 57-195 s; on the same machine nearly idle an epoch took 57 s, about
+67 minutes for 70), then the sample scores. The records' "seconds" are in flowlib/weights/mnist.json.
 """
 
 from __future__ import annotations
@@ -44,15 +45,10 @@ from flowlib.mnist_models import MNIST_DIM, MNIST_MODELS, WEIGHTS_DIR, load_mnis
 
 N_VALIDATION = 500
 # epochs, batch size, learning rate, L2 weight decay, patience (epochs without a better validation score).
-# The multi-scale model's entry replays its shipped run exactly: it was started under a 70-epoch cosine, resumed
-# after epoch 16 under the 34-epoch one ("early schedule"), and stopped after epoch 25 ("stop after") so that the
-# notebooks could be re-run within the session: on a 2-core machine shared by ~8 jobs one epoch took 5-7 minutes
-# instead of one. Without those two keys, the same recipe runs 34 epochs of one cosine.
 BUDGET = {
     "NICE": dict(epochs=100, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
     "RealNVP": dict(epochs=60, batch=64, lr=1e-3, weight_decay=5e-5, patience=10),
-    "multi-scale RealNVP": dict(epochs=34, batch=64, lr=1e-3, weight_decay=5e-5, patience=15,
-                                **{"early schedule": (16, 70), "stop after": 25}),
+    "multi-scale RealNVP": dict(epochs=70, batch=64, lr=1e-3, weight_decay=5e-5, patience=15),
 }
 WARMUP_STEPS = 200
 TEMPERATURES = (1.0, 0.9, 0.8, 0.7)  # the sample-quality scores are recorded at these temperatures
@@ -88,15 +84,10 @@ def train(name: str, data, run_dir: Path | None, wall_budget: float, out_dir: Pa
     steps_per_epoch = len(train_v) // cfg["batch"]
     total_steps = cfg["epochs"] * steps_per_epoch
 
-    # The shipped multi-scale run began under a 70-epoch cosine and was resumed after epoch 16 under this one
-    # (the machine was shared by ~8 jobs): "early schedule" = (16, 70) replays that, step for step.
-    early_epochs, early_total = cfg.get("early schedule", (0, cfg["epochs"]))
-
     def lr_at(step):  # linear warm-up, then a cosine decay to 5 % of the rate
         if step < WARMUP_STEPS:
             return (step + 1) / WARMUP_STEPS
-        total = early_total * steps_per_epoch if step <= early_epochs * steps_per_epoch else total_steps
-        t = (step - WARMUP_STEPS) / max(total - WARMUP_STEPS, 1)
+        t = (step - WARMUP_STEPS) / max(total_steps - WARMUP_STEPS, 1)
         return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
@@ -114,7 +105,7 @@ def train(name: str, data, run_dir: Path | None, wall_budget: float, out_dir: Pa
         print(f"  {name}: resumed at epoch {state['epoch']} ({state['seconds']:.0f} s so far)", flush=True)
 
     stopped = "budget of epochs"
-    while state["epoch"] < min(cfg["epochs"], cfg.get("stop after", cfg["epochs"])):
+    while state["epoch"] < cfg["epochs"]:
         if state["seconds"] > wall_budget:
             stopped = f"wall budget ({wall_budget:.0f} s)"
             break
