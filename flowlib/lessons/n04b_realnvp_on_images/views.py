@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipywidgets
 import torch
 
+from ...mnist_models import MNIST_DIM, MNIST_MODELS
 from ...plotting import digit_grid
 from ...sample_quality import CONFIDENT
 from ..demo import Demo
@@ -62,7 +63,7 @@ class TemperatureView(View):
                        for k in range(GRID * GRID)]
         self.title = self.fig.text(0.5, 0.97, " ", ha="center", va="top", fontsize=10)
 
-    def update(self, model="multi-scale RealNVP", T=1.0):
+    def update(self, model=MNIST_MODELS[-1], T=1.0):
         temperatures = self.samples[model]
         t = min(temperatures, key=lambda s: abs(s - T))
         x, cls, p = temperatures[t]
@@ -75,18 +76,18 @@ class TemperatureView(View):
         self.restage(key=(model, t))
 
 
-def temperature_sliders(models=("NICE", "RealNVP", "multi-scale RealNVP")):  # new widgets at every call
-    return {"model": ipywidgets.Dropdown(options=list(models), value=models[-1], description="model"),
+def temperature_sliders():  # new widgets at every call
+    return {"model": ipywidgets.Dropdown(options=list(MNIST_MODELS), value=MNIST_MODELS[-1], description="model"),
             "T": ipywidgets.FloatSlider(value=1.0, min=min(TEMPERATURES), max=max(TEMPERATURES), step=0.1,
                                         description="T", readout_format=".1f")}
 
 
 def temperature_example():  # small and quick: random "digits", a classifier's reading of them made up
     g = torch.Generator().manual_seed(0)
-    state = {name: {t: (torch.rand(GRID * GRID, 784, generator=g), torch.randint(0, 10, (GRID * GRID,), generator=g),
+    state = {name: {t: (torch.rand(GRID * GRID, MNIST_DIM, generator=g), torch.randint(0, 10, (GRID * GRID,), generator=g),
                         torch.rand(GRID * GRID, generator=g))
                     for t in TEMPERATURES}
-             for name in ("NICE", "RealNVP", "multi-scale RealNVP")}
+             for name in MNIST_MODELS}
     return (state,)
 
 
