@@ -8,7 +8,8 @@ open questions after each summary, and the code cells where a notebook runs an e
 later cells (in 03, 04 and 07; in a copy, those later cells use the student's checked functions instead).
 Everything else is copied as it is, outputs included (an exercise cell's stored output says "Not solved yet").
 ``tests/notebooks/test_student_notebooks.py`` checks that no cell of a copy gives an answer away, that every
-exercise cell says "Not solved yet", and that a copy runs top to bottom once its exercises are solved.
+exercise cell says "Not solved yet", and that a copy runs top to bottom once its exercises are solved (the
+copies of notebooks with sliders in ``tests/notebooks/test_sliders_kernel.py``, which moves their sliders too).
 """
 
 from __future__ import annotations

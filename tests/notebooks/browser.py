@@ -275,13 +275,15 @@ class BrowserReport:
     key_to_image_ms: float | None = None
     moved: str = ""  # "interact i, control c (label)" of the slider that was moved
     problems: list[str] = field(default_factory=list)
+    then: str = ""  # what check_notebook's ``then`` said
 
 
 def check_notebook(browser, lab: JupyterLab, name: str, screenshot: Path, run_timeout_s: float = 600,
-                   idle_settle_s: float = 2.0) -> BrowserReport:
+                   idle_settle_s: float = 2.0, then=None) -> BrowserReport:
     r"""Open ``name`` (a path under the lab's root) in a new page, run all, check outputs and sliders,
-    move one slider by keyboard and by dragging, save ``screenshot``. Problems are collected in the
-    report (a test asserts there are none); a page that never gets ready raises."""
+    move one slider by keyboard and by dragging, save ``screenshot``; then, while the kernel still runs,
+    ``then(context, page, problems) -> str`` if given (the live slides: ``live_slides.py``). Problems are
+    collected in the report (a test asserts there are none); a page that never gets ready raises."""
     report = BrowserReport(name)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -306,6 +308,8 @@ def check_notebook(browser, lab: JupyterLab, name: str, screenshot: Path, run_ti
             for i, interact in enumerate(after["interacts"]):
                 report.problems += [f"widget {i}: error after moving a slider: {e}" for e in interact["errors"]]
             report.problems += [f"error output after moving a slider, {e}" for e in page.evaluate(JS_STATE)["errors"]]
+        if then is not None:
+            report.then = then(context, page, report.problems)
     finally:
         try:
             page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")

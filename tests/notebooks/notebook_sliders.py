@@ -138,6 +138,7 @@ class SliderReport:
     demos: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     redraw_seconds: list[float] = field(default_factory=list)  # one slider moved: the kernel's own time
+    checks: int = 0  # exercise cells run (a solved student copy's: test_sliders_kernel.py)
 
     def median_ms(self) -> float:
         return 1000 * statistics.median(self.redraw_seconds) if self.redraw_seconds else float("nan")

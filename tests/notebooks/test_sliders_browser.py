@@ -5,7 +5,9 @@ notebooks. For each notebook: open it, clear its outputs, run all, and assert th
 error, that every Demo widget the kernel built is on the page with all its sliders and an image, and
 that moving one slider by keyboard and by dragging changes the drawn image (with no error in the
 widget). A screenshot of each notebook goes to ``test-artifacts/browser/``; the time from key press
-to new image is printed per notebook (and written next to the screenshot).
+to new image is printed per notebook (and written next to the screenshot). Then, for each notebook with
+sliders, in the same kernel: save, open the notebook as slides and drag a slider on a live slide
+(``live_slides.py``; the deck walked from title to end: ``test_slides_browser.py``).
 
 Without Chromium or Playwright these tests skip, saying how to enable them; with ``CI=true`` that is
 a failure (``.ci/run`` installs chromium). Run just this layer: ``pytest tests/notebooks/test_sliders_browser.py``.
@@ -17,6 +19,7 @@ import shutil
 
 import pytest
 from browser import BrowserReport, JupyterLab, check_notebook, chromium
+from live_slides import check_live_slide
 from notebook_sliders import NOTEBOOKS, ROOT, TIMEOUT_S, fixture_notebook, shows_a_demo
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` leaves it out while iterating
@@ -49,21 +52,26 @@ def summary(report: BrowserReport) -> str:
             f"{report.sliders} sliders, key press to new image {key}")
 
 
-def run_notebook(browser, lab, name: str, capsys) -> BrowserReport:
+def run_notebook(browser, lab, name: str, capsys, then=None) -> BrowserReport:
     stem = name.replace("/", "-").removesuffix(".ipynb")
     try:
-        report = check_notebook(browser, lab, name, ARTIFACTS / f"{stem}.png", run_timeout_s=TIMEOUT_S)
+        report = check_notebook(browser, lab, name, ARTIFACTS / f"{stem}.png", run_timeout_s=TIMEOUT_S, then=then)
     except Exception as error:
         raise AssertionError(f"{name}: {error}\nJupyterLab log:\n{lab.log_tail()}") from error
     with capsys.disabled():
-        print("\n" + summary(report))
+        print("\n" + summary(report) + (f"\n{report.then}" if report.then else ""))
     (ARTIFACTS / f"{stem}.txt").write_text(summary(report) + "\n" + "".join(f"  {p}\n" for p in report.problems))
     return report
 
 
 @pytest.mark.parametrize("path", COURSE, ids=lambda path: path.name)
 def test_notebook_in_jupyterlab(browser, lab, path, capsys):
-    report = run_notebook(browser, lab, f"notebooks/{path.name}", capsys)
+    name = f"notebooks/{path.name}"
+
+    def live_slide(context, page, problems) -> str:
+        return check_live_slide(context, page, lab, name, path, problems)
+
+    report = run_notebook(browser, lab, name, capsys, then=live_slide if shows_a_demo(path) else None)
     assert not report.problems, f"{path.name} in JupyterLab:\n" + "\n".join(report.problems)
     if shows_a_demo(path):
         assert report.widgets >= 1, f"{path.name} shows a demo, but no interactive widget is on the page"

@@ -6,7 +6,8 @@ r"""The student copies that ``make student-notebooks`` writes (``scripts/strip_s
   of at least ``MIN_NODES`` AST nodes), compared as syntax trees, so that spacing and comments do not hide it.
 - Every exercise cell of a copy, run as it is, says "Not solved yet" (and its stored output says so too).
 - Once each exercise cell holds its solution, the copy runs top to bottom and every check says ✓
-  (``slow``: it executes every copy in a kernel).
+  (``slow``: it executes the copy in a kernel). The copies of the notebooks with sliders run in
+  ``test_sliders_kernel.py`` instead, which moves their sliders in the same run (``student_copy.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from notebook_sliders import notebooks_with_sliders
+from student_copy import solved, tags, unsolved_checks
 
 from tests.lessons import mutants
 from tests.lessons.test_exercises import run_cell
@@ -28,10 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MIN_NODES = 10       # smaller pieces (``mu, alpha = mu_alpha(z1)``) are the course's vocabulary, not an answer
 FENCE = "```python\n"
-
-
-def _tags(cell) -> list:
-    return cell.get("metadata", {}).get("tags", [])
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +77,7 @@ def revealing(notebook: dict, answers: dict) -> list[str]:
     """Each cell of ``notebook`` that holds a piece of ``answers`` (from ``_pieces``): "cell id: the piece"."""
     found = []
     for cell in notebook["cells"]:
-        if "exercise" in _tags(cell):
+        if "exercise" in tags(cell):
             continue
         for code in _code_of(cell):
             try:
@@ -117,7 +116,7 @@ def test_no_cell_of_a_student_copy_reveals_an_answer(copies, name):
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
 def test_every_exercise_cell_of_a_student_copy_says_not_solved(copies, name):
     notebook = json.loads((copies / name).read_text(encoding="utf-8"))
-    cells = [c for c in notebook["cells"] if "exercise" in _tags(c)]
+    cells = [c for c in notebook["cells"] if "exercise" in tags(c)]
     assert cells or name.startswith("08"), f"{name}: no exercise cell in the copy"
     for cell in cells:
         source = "".join(cell["source"])
@@ -128,23 +127,21 @@ def test_every_exercise_cell_of_a_student_copy_says_not_solved(copies, name):
         assert stored and all(s.startswith("Not solved yet") for s in stored), f"{name} {cell['id']}: stored {stored}"
 
 
-def solved(notebook: dict, exercises: list) -> dict:
-    """``notebook`` (a student copy) with each exercise cell's scaffold replaced by its published solution."""
-    by_id = {e.key.split(":")[1]: e for e in exercises}
-    cells = []
-    for cell in notebook["cells"]:
-        if "exercise" in _tags(cell) and cell["id"] in by_id:
-            exercise = by_id[cell["id"]]
-            imports = [line for line in "".join(cell["source"]).splitlines() if line.startswith(("from ", "import "))]
-            source = "\n".join(imports + [exercise.solution.rstrip(), "", exercise.call])
-            cell = {**cell, "source": source.splitlines(True), "outputs": []}
-        cells.append(cell)
-    return {**notebook, "cells": cells}
+def test_a_check_without_a_tick_is_named():
+    cells = [{"id": "a", "cell_type": "code", "metadata": {"tags": ["exercise"]},
+              "outputs": [{"output_type": "execute_result", "data": {"text/plain": "✓ all good"}}]},
+             {"id": "b", "cell_type": "code", "metadata": {"tags": ["exercise"]},
+              "outputs": [{"output_type": "execute_result", "data": {"text/plain": "✗ the log-det's sign"}}]},
+             {"id": "c", "cell_type": "code", "metadata": {"tags": ["exercise"]}, "outputs": []},
+             {"id": "d", "cell_type": "code", "metadata": {}, "outputs": []}]
+    count, found = unsolved_checks(cells, "nb")
+    assert count == 3 and [f.split(":")[0] for f in found] == ["nb b", "nb c"], found
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS if p not in notebooks_with_sliders()])
 def test_a_student_copy_runs_top_to_bottom_once_solved(copies, name, tmp_path):
+    """The notebooks with sliders: their solved copies run in test_sliders_kernel.py, sliders moved in the same run."""
     exercises = mutants.exercises([ROOT / "notebooks" / name])
     if not exercises:  # nothing to solve: the copy is the notebook itself, which nbval runs
         assert json.loads((copies / name).read_text(encoding="utf-8"))["cells"] == \
@@ -157,10 +154,5 @@ def test_a_student_copy_runs_top_to_bottom_once_solved(copies, name, tmp_path):
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebooks.py"), "--timeout", "600", str(path)],
                          cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    ran = json.loads(path.read_text(encoding="utf-8"))
-    for cell in ran["cells"]:
-        if "exercise" in _tags(cell):
-            shown = ["".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"]
-                     if o.get("output_type") == "execute_result"]
-            assert shown and shown[-1].startswith("✓"), f"{name} {cell['id']}: {shown}"
+    assert unsolved_checks(json.loads(path.read_text(encoding="utf-8"))["cells"], name) == (len(exercises), [])
     shutil.rmtree(tmp_path, ignore_errors=True)
