@@ -15,9 +15,10 @@ run of the notebook.
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
+
+from notebook_sliders import SHOW_CALL
 
 # The slide shown: the present subslide if the present slide has subslides, else the present slide.
 JS_PRESENT = """(document.querySelector('.reveal .slides section.present section.present')
@@ -54,13 +55,10 @@ JS_HANDLE = """() => {
   return {x: box.x + box.width / 2, y: box.y + box.height / 2, left: track.x, right: track.x + track.width};
 }"""
 
-SHOW_CELL = re.compile(r"^[A-Z_]+\.show\(", re.M)  # a Demo's sliders
-
-
 def shows_in(notebook: Path) -> tuple[int, int]:
     """How many cells of ``notebook`` show a Demo, and how many cells it has."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return sum(bool(SHOW_CELL.search("".join(c["source"]))) for c in cells if c["cell_type"] == "code"), len(cells)
+    return sum(bool(SHOW_CALL.search("".join(c["source"]))) for c in cells if c["cell_type"] == "code"), len(cells)
 
 
 def check_live_slide(context, page, lab, name: str, notebook: Path, problems: list[str]) -> str:
