@@ -31,7 +31,7 @@ from ...plotting import grid_lines, sparse_ticks
 from ...realnvp import AffineCoupling
 from ..course import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, number
 from .maths import REGION, affine_coupling_2d, layer_steps, propagation_values, region_areas
 
 __all__ = ["VolumeView", "VOLUME", "Z_RANGE", "PropagationView", "PROPAGATION", "LayersView", "LAYERS"]
@@ -48,13 +48,6 @@ def _polygon(ax, vertices: np.ndarray, **style) -> Polygon:
     return ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
 
 
-def _number(value, fmt: str = "{:+.2f}") -> str:
-    # U+2212 for the minus sign, as wide as "+" (a hyphen is narrower), and figure spaces (U+2007, as wide
-    # as a digit) for a format's padding ("{:<6.3f}"): a number then keeps its width as a slider moves, and
-    # the text around it its size and place
-    return fmt.format(float(value)).replace("-", "−").replace(" ", "\u2007")
-
-
 _SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
 
 
@@ -62,6 +55,7 @@ def _name(letter: str, idx: torch.Tensor) -> str:
     return letter + ",".join(str(int(i) + 1) for i in idx).translate(_SUBSCRIPTS)  # 1-based, as on the slides
 
 
+_DIFFERS = "   (b ≠ 0: α varies, so this differs)"
 _A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
 
 
@@ -82,14 +76,18 @@ class VolumeView(View):
                                                                    joinstyle="round"), autolim=False))
         ax.set(xlim=(-1.5, 1.5), ylim=(-4.2, 4.2), aspect="equal", xlabel="z₁, x₁")
         ax.set_title(" ", fontsize=9)
-        self.formula = self.dynamic(ax.title)  # x₂ = z₂ exp(a + b z₁) + ..., with the sliders' a and b
+        # the sliders' a and b: |a|, |b| < 10, 5 characters
+        self.formula = self.numbers(ax.title, "x₂ = z₂ exp({a} {b} z₁) + 0.6 sin 2z₁", a="+0.00", b="+0.00")
         self.z1 = np.linspace(-1, 1, 100)
         self.det = self.dynamic(ax2.plot(self.z1, self.z1, color="C1", label="det J = exp(α(z₁))")[0])
         self.ratio = self.dynamic(ax2.axhline(1.0, color="C3", ls="--", lw=1, label="area f(R) / area R (shoelace)"))
         ax2.axhline(1.0, color="0.5", lw=0.7, label="1: volume preserving (NICE)")
         ax2.set(xlabel="z₁", xlim=(-1.1, 1.1), title="the local volume change across R")  # xlim: autoscaling's margins
         ax2.title.set_fontsize(9)
-        self.summary = self.dynamic(fig.suptitle(" ", fontsize=9))  # the areas, above both panels
+        # the areas, above both panels: below 4 exp(2.5) ≈ 49, 6 characters
+        self.summary = self.numbers(fig.suptitle(" ", fontsize=9), "area f(R) by shoelace = {shoelace}     "
+                                    "∫ over R of exp(α(z₁)) dz = {integral}     exp(a) · area R = {product}{note}",
+                                    shoelace="00.000", integral="00.000", product="00.000", note=_DIFFERS)
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
         # the legends are stage (a dynamic legend would cost ~10 ms of text a move): keep the curves off them
         self.keep_clear(ax, [ax.legend(loc="lower right", fontsize=7)], [self.image, self.lines])
@@ -111,11 +109,10 @@ class VolumeView(View):
         top = next((level for level in (3.0, 4.0, 5.5, 7.5, 10.0, 14.0) if level >= need), need)
         self.ax2.set_ylim(0, top)
         self.restage(top)
-        self.formula.set_text(f"x₂ = z₂ exp({_number(a)} {_number(b)} z₁) + 0.6 sin 2z₁")  # |a|, |b| < 10: 5 characters
-        # the areas stay below 4 exp(2.5) ≈ 49: 6 characters, padded after the number
-        shoelace, integral, product = (_number(v, "{:<6.3f}") for v in (measured, predicted, math.exp(a) * region_area))
-        self.summary.set_text(f"area f(R) by shoelace = {shoelace}     ∫ over R of exp(α(z₁)) dz = {integral}     "
-                              f"exp(a) · area R = {product}" + "   (b ≠ 0: α varies, so this differs)" * (b != 0))
+        self.formula.set(a=number(a), b=number(b))
+        self.summary.set(**{name: number(value, "{:<6.3f}") for name, value in
+                            (("shoelace", measured), ("integral", predicted), ("product", math.exp(a) * region_area))},
+                         note=_DIFFERS if b != 0 else "")
 
 
 def _volume_sliders():
@@ -232,7 +229,9 @@ class PropagationView(View):
                        for color in ("C0", "C1")]  # z ↦ z ⊙ exp(α_θ), then + μ_θ
         self.points = [self.dynamic(ax.plot([], [], "o", color=color, ms=4)[0]) for color in ("C2", "C1")]  # z, x
         ax.set_title(" ", fontsize=9)
-        self.title = self.dynamic(ax.title)  # area f(box) / area box, and exp(α(z))
+        # below 100: 6 characters
+        self.title = self.numbers(ax.title, f"area f(box) / area box = {{ratio}}\nexp({_A}(z)) = {{exp_alpha}}",
+                                  ratio="00.000", exp_alpha="00.000")
         lim = self._limit()
         ax.set(xlabel=f"kept coordinate − {_name('z', [k])}", ylabel=f"changed coordinate − {_name('z', [c])}",
                aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim))  # centred on z: the same window at every z
@@ -270,7 +269,7 @@ class PropagationView(View):
                           "alpha": v["alpha_inv"][0], "mu": v["mu_inv"][0], "exp": (-v["alpha_inv"][0]).exp(),
                           "between": v["shifted"][0]}}
         # with their sign, the numbers take 5 characters below 10: a box grows only beyond, and its arrows follow it
-        shown = {inverse: {name: _number(value) for name, value in values.items()} for inverse, values in numbers.items()}
+        shown = {inverse: {name: number(value) for name, value in values.items()} for inverse, values in numbers.items()}
         for text, template, inverse in self.boxes:
             text.set_text(template.format(**shown[inverse]))
         # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer, centred on z
@@ -284,8 +283,7 @@ class PropagationView(View):
         for point, y in zip(self.points, (0.0, xc - zc)):
             point.set_data([0.0], [y])
         ratio = abs(shoelace_area(shapes[2][0].cpu().numpy())) / (2 * half) ** 2
-        ratio, exp_alpha = (_number(value, "{:<6.3f}") for value in (ratio, v["alpha"][0].exp()))  # below 100: 6 characters
-        self.title.set_text(f"area f(box) / area box = {ratio}\nexp({_A}(z)) = {exp_alpha}")
+        self.title.set(ratio=number(ratio, "{:<6.3f}"), exp_alpha=number(v["alpha"][0].exp(), "{:<6.3f}"))
 
 
 def _propagation_sliders():

@@ -114,15 +114,19 @@ def test_propagation_view_shows_the_layers_own_numbers(parity):
         PropagationView(AffineCoupling(3))
 
 
+def _titles(view) -> str:  # VolumeView's title and summary (View.numbers: words stage, numbers dynamic)
+    return view.formula.get_text() + "\n" + view.summary.get_text()
+
+
 def test_volume_view_shows_both_areas_and_the_remark_only_when_alpha_varies():
     view = VolumeView()
     view.update(alpha=0.3, slope=0.0)
     measured, predicted = region_areas(0.3, 0.0)
-    shown = _shown(view)
+    shown = _titles(view)
     assert all(number in shown for number in (f"{measured:.3f}", f"{predicted:.3f}", "exp(+0.30 +0.00 z₁)"))
     assert "α varies" not in shown
     view.update(alpha=-0.4, slope=0.5)
-    shown = _shown(view)
+    shown = _titles(view)
     assert f"{region_areas(-0.4, 0.5)[0]:.3f}" in shown and "−0.40" in shown
     assert "α varies" in shown
 
