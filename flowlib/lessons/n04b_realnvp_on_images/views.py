@@ -16,7 +16,7 @@ from ...mnist_models import MNIST_DIM, MNIST_MODELS
 from ...plotting import digit_grid
 from ...sample_quality import CONFIDENT
 from ..demo import Demo
-from ..view import View, number
+from ..view import View
 
 __all__ = ["TEMPERATURES", "temperature_samples", "TemperatureView", "TEMPERATURE"]
 
@@ -52,19 +52,16 @@ class TemperatureView(View):
         self.side = int(round(first.shape[1] ** 0.5))
         self.fig = self.figure(figsize=(4.6, 5.0))
         ax = self.fig.add_axes((0.02, 0.02, 0.96, 0.86))
-        self.image = self.dynamic(ax.imshow(digit_grid(first, GRID), cmap="gray", vmin=0, vmax=1))
+        # Nothing is dynamic: each (model, T) is one picture, rendered on its first visit and kept (restage's key),
+        # since its 17 texts cost more to paint than the sliders' 100 ms allow on a busy machine.
+        self.image = ax.imshow(digit_grid(first, GRID), cmap="gray", vmin=0, vmax=1)
         ax.set(xticks=[], yticks=[])
         step = self.side + 1  # one white pixel between digits (digit_grid)
         # digit_grid fills column by column: digit k sits at row k % GRID, column k // GRID.
-        self.labels = [self.dynamic(ax.text(k // GRID * step + 1, k % GRID * step + 1, "", va="top", ha="left", fontsize=8,
-                                            fontweight="bold", bbox=dict(facecolor="white", alpha=0.8, pad=1, edgecolor="none")))
-                       for k in range(GRID * GRID)]  # 6 characters each: the title's words are stage
-        # one title for each model (its words stage, one stage for each model)
-        count = "0" * len(str(len(first)))
-        self.titles = {model: self.numbers(self.fig.text(0.5, 0.97, " ", ha="center", va="top", fontsize=10),
-                                           f"{model}, T = {{t}}\n{{confident}} of {{n}} read confidently (p ≥ {CONFIDENT})",
-                                           t="0.0", confident=count, n=count) for model in samples}
-        self.count_format = "{:>%d.0f}" % len(count)
+        self.labels = [ax.text(k // GRID * step + 1, k % GRID * step + 1, "", va="top", ha="left", fontsize=8,
+                               fontweight="bold", bbox=dict(facecolor="white", alpha=0.8, pad=1, edgecolor="none"))
+                       for k in range(GRID * GRID)]
+        self.title = self.fig.text(0.5, 0.97, " ", ha="center", va="top", fontsize=10)
 
     def update(self, model=MNIST_MODELS[-1], T=1.0):
         temperatures = self.samples[model]
@@ -74,11 +71,9 @@ class TemperatureView(View):
         for label, c, q in zip(self.labels, cls.tolist(), p.tolist()):
             label.set_text(f"{c} {q:.2f}")
             label.set_color("tab:green" if q >= CONFIDENT else "tab:red")
-        for name, title in self.titles.items():
-            title.set_visible(name == model)
-        self.restage(model)
-        self.titles[model].set(t=number(t, "{:.1f}"), confident=number((p >= CONFIDENT).sum(), self.count_format),
-                               n=number(len(p), self.count_format))
+        confident = int((p >= CONFIDENT).sum())
+        self.title.set_text(f"{model}, T = {t:.1f}\n{confident} of {len(p)} read confidently (p ≥ {CONFIDENT})")
+        self.restage(key=(model, t))
 
 
 def temperature_sliders():  # new widgets at every call
