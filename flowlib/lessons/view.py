@@ -50,7 +50,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["Numbers", "View", "clamped_index", "number", "png_bytes"]
+__all__ = ["Numbers", "View", "clamped_index", "number", "padded", "png_bytes"]
 
 
 class View:
@@ -95,7 +95,7 @@ class View:
         for artist in artists:
             artist.set_clip_path(path, ax.transAxes)
 
-    def numbers(self, text, template: str, **widest) -> "Numbers":
+    def numbers(self, text, template: str, **widest) -> Numbers:
         r"""``text`` (a Text of the figure: a title, a suptitle, an ``ax.text``) showing ``template``, a
         ``str.format`` template of named fields (``"area = {area}"``), with its words in the stage and only
         its numbers dynamic: ``numbers.set(area=...)`` changes them. Each text costs about 0.3 ms a
@@ -202,6 +202,16 @@ def number(value, fmt: str = "{:+.2f}") -> str:
     return fmt.format(float(value)).replace("-", "\u2212").replace(" ", "\u2007")
 
 
+def padded(count: int, largest: int) -> str:
+    r"""``count`` right-aligned, with figure spaces, in the width of ``largest``: a step counter in a title
+    keeps its width (a ``Numbers`` field).
+
+    >>> padded(7, 1500)
+    '\u2007\u2007\u20077'
+    """
+    return number(count, f"{{:>{len(str(int(largest)))}.0f}}")
+
+
 _WIDTH_CLASS = str.maketrans({**{d: "0" for d in "0123456789\u2007"}, "\u2212": "+"})  # same advance in a font's tabular digits
 
 
@@ -278,7 +288,8 @@ class Numbers:
             if name not in self.fields:
                 raise ValueError(f"numbers(): no field {name!r}; the fields are {sorted(self.fields)}")
             value = str(value)
-            if value and sorted(value.translate(_WIDTH_CLASS)) != sorted(self._widest[name].translate(_WIDTH_CLASS)):  # widths add up
+            widths = sorted(value.translate(_WIDTH_CLASS)), sorted(self._widest[name].translate(_WIDTH_CLASS))
+            if value and widths[0] != widths[1]:  # the characters' widths add up: their order does not matter
                 raise ValueError(f"numbers(): {value!r} for field {name!r} is not as wide as {self._widest[name]!r}: "
                                  "format it to the same digits, signs and padding (number(value, fmt))")
             self.fields[name].set_text(value)

@@ -389,7 +389,8 @@ def _wait_for_image(page, idle_settle_s: float, settle_after_image_s: float = 0.
 
 def _move_one_slider(page, report: BrowserReport, found: dict, idle_settle_s: float) -> None:
     r"""Move the first slider whose keyboard step changes the image: by ArrowRight (ArrowLeft at the
-    maximum), then back and forth, ``KEY_PRESSES`` presses, timing each key press to its new image; then by dragging the handle 30% of the track."""
+    maximum), then back and forth, ``KEY_PRESSES`` presses, timing each key press to its new image; then
+    by dragging the handle 30% of the track."""
     tried = []
     for i, interact in enumerate(found["interacts"]):
         for c, control in enumerate(interact["controls"]):

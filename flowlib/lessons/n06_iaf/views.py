@@ -16,7 +16,7 @@ import torch
 from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index, number
+from ..view import View, clamped_index, padded
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
@@ -54,11 +54,10 @@ class ReverseKLView(View):
                 self.contours[name].set_visible(False)
         self.samples = self.dynamic(ax.scatter([], [], s=3, color="C1", alpha=0.6, linewidths=0))
         ax.set(aspect="equal", title=" ")
-        # one title for each target, its words stage (one stage for each target), the step padded
-        self.steps_format = {name: "{:>%d.0f}" % len(str(max(step for step, _ in snapshots)))
-                             for name, snapshots in self.fits.items()}
+        # one title for each target, its words stage (one stage for each target)
+        self.last = {name: max(step for step, _ in snapshots) for name, snapshots in self.fits.items()}
         self.titles = {name: self.numbers(ax.title, f"IAF samples on '{name}' after {{step}} steps",
-                                          step=number(0, self.steps_format[name])) for name in self.fits}
+                                          step=padded(0, self.last[name])) for name in self.fits}
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.93)  # fixed margins: tight_layout is slow
         sparse_ticks(self.fig)
 
@@ -77,7 +76,7 @@ class ReverseKLView(View):
         snapshots = self.fits[target]
         step, samples = snapshots[clamped_index(index, len(snapshots))]
         self.samples.set_offsets(samples)
-        self.titles[target].set(step=number(step, self.steps_format[target]))
+        self.titles[target].set(step=padded(step, self.last[target]))
 
 
 def _sliders():
