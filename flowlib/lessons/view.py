@@ -219,7 +219,8 @@ class Numbers:
     r"""A text whose words are stage and whose numbers are dynamic: see ``View.numbers``. The words and
     the numbers are separate Texts with ``text``'s font, colour and alignment, placed (in points from
     ``text``'s anchor, so a still saved at another dpi keeps them) where they stand in the whole text;
-    ``text`` itself is left blank. Lines (``\\n``) are placed as ``text`` would place them."""
+    ``text`` itself is left blank, or, if it has a box (``bbox=``), keeps the box, sized for the widest
+    values, and draws no glyphs. Lines (``\\n``) are placed as ``text`` would place them."""
 
     def __init__(self, view: View, text, template: str, widest: dict):
         from matplotlib.transforms import offset_copy
@@ -228,8 +229,8 @@ class Numbers:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
         if sorted(fields) != sorted(widest) or len(set(fields)) != len(fields):
             raise ValueError(f"numbers(): give each field of {template!r} once, as a widest value; got {sorted(widest)}")
-        if text.get_bbox_patch() is not None or text.get_rotation() != 0:
-            raise ValueError("numbers(): a text with a bbox or a rotation is drawn whole; mark it dynamic instead")
+        if text.get_rotation() != 0:
+            raise ValueError("numbers(): a rotated text is drawn whole; mark it dynamic instead")
         self._widest = {name: str(value) for name, value in widest.items()}
         renderer = fig.canvas.get_renderer()
         scale = 72 / fig.dpi  # pixels to points
@@ -265,7 +266,11 @@ class Numbers:
                 if field is not None:
                     self.fields[field] = view.dynamic(piece)
                 left += extent(s).width
-        text.set_text(" ")  # blank, but still there: a title keeps its room above the axes
+        if text.get_bbox_patch() is None:
+            text.set_text(" ")  # blank, but still there: a title keeps its room above the axes
+        else:  # its box, sized for the widest numbers, stays in the stage (and arrows to it); its glyphs are not drawn
+            text.set_text(template.format(**self._widest))
+            text.set_color((0, 0, 0, 0))
 
     @property
     def pieces(self) -> list:

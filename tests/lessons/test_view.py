@@ -118,3 +118,24 @@ def _saved(fig, dpi) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def test_numbers_keeps_a_texts_box_in_the_stage_sized_for_the_widest_values():
+    class Boxed(View):
+        def __init__(self):
+            self.fig = self.figure(figsize=(3, 1))
+            self.box = self.fig.text(0.5, 0.5, " ", ha="center", va="center", bbox={"facecolor": "white"})
+            self.numbers_ = self.numbers(self.box, "a = {a}\nb = {b}", a="+0.00", b="+00.00")
+
+        def update(self, a=0.5):
+            self.numbers_.set(a=number(a), b=number(10 * a, "{:+6.2f}"))
+
+    view = Boxed()
+    view.update(a=-0.25)
+    assert view.box.get_text() == "a = +0.00\nb = +00.00" and view.box.get_color() == (0, 0, 0, 0)  # no glyphs
+    assert [artist.get_text() for artist in view._dynamic] == ["−0.25", "\u2007−2.50"]
+    assert view.numbers_.get_text() == "a = −0.25\nb = −2.50"
+    renderer = view.fig.canvas.get_renderer()
+    view.rgba()
+    box = view.box.get_bbox_patch().get_window_extent(renderer)
+    assert all(box.contains(*piece.get_window_extent(renderer).get_points().mean(0)) for piece in view.numbers_.pieces)

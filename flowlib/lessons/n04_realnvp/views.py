@@ -18,6 +18,7 @@ each a ``View`` (``flowlib.lessons.view``: built once, a slider move changes onl
 from __future__ import annotations
 
 import math
+import string
 
 import ipywidgets
 import numpy as np
@@ -139,7 +140,7 @@ def _arrow(ax, source, target, side=("right", "left"), color="0.2"):
                        arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1, "shrinkA": shrink, "shrinkB": shrink})
 
 
-Z_RANGE = (-3.0, 3.0)  # PROPAGATION's sliders z₁ and z₂; (c)'s window fits every z of this square
+Z_RANGE, Z_STEP = (-3.0, 3.0), 0.1  # PROPAGATION's sliders z₁ and z₂; (c)'s window fits every z of this square
 
 
 class PropagationView(View):
@@ -150,8 +151,8 @@ class PropagationView(View):
     divide by exp(α_θ); the network sees x_{1:d} = z_{1:d}, so it returns the same α_θ and μ_θ.
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
 
-    Each box of (a) and (b) is one text, rewritten at every move, and the arrows between the boxes are
-    redrawn with them (a redraw takes about 45 ms on the 2-core machine, where the goal is 100 ms). (c) is
+    The boxes of (a) and (b), their words and the arrows between them are stage: each number is as wide as
+    the widest any slider setting gives, and only the numbers are drawn at a move (``View.numbers``). (c) is
     drawn in coordinates centred on z, u = (point - z), with limits fixed for the whole slider range (as
     ``LOCAL_AREA``): the box around z is always [-½ side, ½ side]², and a move redraws only the shapes, the
     arrows and the title.
@@ -169,10 +170,17 @@ class PropagationView(View):
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1.25, 0.8]})
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)
         kept, changed = layer.mask.bool().nonzero().squeeze(1).cpu(), (~layer.mask.bool()).nonzero().squeeze(1).cpu()
-        self.boxes = []  # (dynamic Text, its template, inverse?): update fills the template's {names} with numbers
+        self.k, self.c = int(kept[0]), int(changed[0])
+        # Each number of the boxes keeps the width of its widest over the sliders' grid: the boxes, their
+        # words and the arrows between them are stage, only the numbers dynamic (View.numbers)
+        grid = torch.linspace(*Z_RANGE, round((Z_RANGE[1] - Z_RANGE[0]) / Z_STEP) + 1)
+        every = self._numbers(propagation_values(layer, torch.cartesian_prod(grid, grid)))
+        self.formats = {inverse: {name: f"{{:+{len(number(values.abs().max()))}.2f}}" for name, values in numbers.items()}
+                        for inverse, numbers in every.items()}  # sign, digits, 2 decimals: padded to the widest
+        self.boxes = []  # (Numbers, inverse?): update fills their fields with numbers
         self._graph(axes[0], kept, changed, inverse=False)
         self._graph(axes[1], kept, changed, inverse=True)
-        self._plane(axes[2], int(kept[0]), int(changed[0]))
+        self._plane(axes[2])
         sparse_ticks(fig, nbins=4)
 
     def _graph(self, ax, k, c, inverse: bool):
@@ -180,14 +188,17 @@ class PropagationView(View):
         s, d = ("x", "z") if inverse else ("z", "x")
         ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
 
+        widest = {name: number(0, fmt) for name, fmt in self.formats[inverse].items()}
+
         def box(xy, template, facecolor="white"):
-            text = self.dynamic(ax.text(*xy, "", ha="center", va="center", fontsize=8, bbox={
-                "boxstyle": f"round,pad={_PAD}", "facecolor": facecolor, "edgecolor": "0.3"}))
-            self.boxes.append((text, template, inverse))
+            text = ax.text(*xy, " ", ha="center", va="center", fontsize=8, bbox={
+                "boxstyle": f"round,pad={_PAD}", "facecolor": facecolor, "edgecolor": "0.3"})
+            fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+            self.boxes.append((self.numbers(text, template, **{name: widest[name] for name in fields}), inverse))
             return text
 
         def arrow(*args, **kwargs):
-            self.dynamic(_arrow(ax, *args, **kwargs))  # dynamic: it follows its boxes
+            _arrow(ax, *args, **kwargs)  # stage, as its boxes are
 
         top, middle, bottom = 3.3, 2.0, 0.5
         src_kept = box((0.9, top), f"{_name(s, k)} = {{in_k}}", "#d9ead3")
@@ -208,8 +219,8 @@ class PropagationView(View):
         dst_changed = box((9.1, bottom), f"{_name(d, c)} = {{out_c}}", "#fce5cd")
         arrow(src_changed, first)
         arrow(first, second)
-        between = self.dynamic(ax.text(5.75, bottom - 0.42, "", ha="center", va="top", fontsize=7, color="0.2"))
-        self.boxes.append((between, "{between}", inverse))  # the value between the two steps, under their arrow
+        between = ax.text(5.75, bottom - 0.42, " ", ha="center", va="top", fontsize=7, color="0.2")
+        self.boxes.append((self.numbers(between, "{between}", between=widest["between"]), inverse))  # between the steps
         arrow(second, dst_changed)
         arrow(net, first, ("bottom", "top"), color="C0")
         arrow(net, second, ("right", "top"), color="C0")
@@ -219,8 +230,8 @@ class PropagationView(View):
             spine.set_visible(False)
         ax.set_title("(b) inverse propagation x ↦ z" if inverse else "(a) forward propagation z ↦ x", fontsize=9)
 
-    def _plane(self, ax, k: int, c: int):
-        self.k, self.c = k, c
+    def _plane(self, ax):
+        k, c = self.k, self.c
         self.shapes = [self.dynamic(_polygon(ax, np.zeros((1, 2)), label=label, **style))
                        for style, label in ((dict(color="C2", alpha=0.35), "box around z"),
                                             (dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
@@ -259,19 +270,24 @@ class PropagationView(View):
         z = torch.cartesian_prod(grid, grid)
         return 1.05 * max(float(shape.abs().max()) for shape in self._shapes(z))
 
+    def _numbers(self, v: dict) -> dict:
+        r"""The boxes' numbers, by direction (inverse?) and name, from ``propagation_values`` (of one point or a batch)."""
+        k, c = self.k, self.c
+        return {False: {"in_k": v["z"][..., k], "in_c": v["z"][..., c], "out_k": v["x"][..., k], "out_c": v["x"][..., c],
+                        "alpha": v["alpha"][..., 0], "mu": v["mu"][..., 0], "exp": v["alpha"][..., 0].exp(),
+                        "between": v["scaled"][..., 0]},
+                True: {"in_k": v["x"][..., k], "in_c": v["x"][..., c], "out_k": v["z_back"][..., k],
+                       "out_c": v["z_back"][..., c], "alpha": v["alpha_inv"][..., 0], "mu": v["mu_inv"][..., 0],
+                       "exp": (-v["alpha_inv"][..., 0]).exp(), "between": v["shifted"][..., 0]}}
+
     @torch.no_grad()
     def update(self, z1: float = 0.5, z2: float = -1.0) -> None:
-        layer, k, c, half = self.layer, self.k, self.c, self.half
+        layer, c, half = self.layer, self.c, self.half
         v = propagation_values(layer, [float(z1), float(z2)])
-        numbers = {False: {"in_k": v["z"][k], "in_c": v["z"][c], "out_k": v["x"][k], "out_c": v["x"][c],
-                           "alpha": v["alpha"][0], "mu": v["mu"][0], "exp": v["alpha"][0].exp(), "between": v["scaled"][0]},
-                   True: {"in_k": v["x"][k], "in_c": v["x"][c], "out_k": v["z_back"][k], "out_c": v["z_back"][c],
-                          "alpha": v["alpha_inv"][0], "mu": v["mu_inv"][0], "exp": (-v["alpha_inv"][0]).exp(),
-                          "between": v["shifted"][0]}}
-        # with their sign, the numbers take 5 characters below 10: a box grows only beyond, and its arrows follow it
-        shown = {inverse: {name: number(value) for name, value in values.items()} for inverse, values in numbers.items()}
-        for text, template, inverse in self.boxes:
-            text.set_text(template.format(**shown[inverse]))
+        shown = {inverse: {name: number(value, self.formats[inverse][name]) for name, value in values.items()}
+                 for inverse, values in self._numbers(v).items()}
+        for text, inverse in self.boxes:
+            text.set(**{name: shown[inverse][name] for name in text.fields})
         # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer, centred on z
         param = next(layer.parameters())
         shapes = self._shapes(v["z"].to(param)[None])
@@ -287,8 +303,8 @@ class PropagationView(View):
 
 
 def _propagation_sliders():
-    return {"z1": ipywidgets.FloatSlider(value=0.5, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₁"),
-            "z2": ipywidgets.FloatSlider(value=-1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₂")}
+    return {"z1": ipywidgets.FloatSlider(value=0.5, min=Z_RANGE[0], max=Z_RANGE[1], step=Z_STEP, description="z₁"),
+            "z2": ipywidgets.FloatSlider(value=-1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=Z_STEP, description="z₂")}
 
 
 def _propagation_example():

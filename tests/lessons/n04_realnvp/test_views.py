@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from matplotlib.text import Text
 
 from flowlib import (
     AdditiveCoupling,
@@ -83,8 +82,8 @@ def test_layer_steps_end_at_the_flows_output():
     assert names[0] == "z ~ N(0, I)" and "AffineCoupling" in names[1]
 
 
-def _shown(view) -> str:  # every visible text of the view, one a line: a box's words and numbers are one text
-    return "\n".join(text.get_text() for text in view.fig.findobj(Text) if text.get_visible())
+def _shown(view) -> str:  # the boxes' and (c)'s texts as shown, one a line (View.numbers: words stage, numbers dynamic)
+    return "\n".join(numbers.get_text() for numbers in [*(box for box, _ in view.boxes), view.title])
 
 
 def _number(value) -> str:  # as the figure writes a number: two decimals, a sign, U+2212 for minus
