@@ -29,7 +29,7 @@ from matplotlib.legend import Legend
 from ... import check_points, shoelace_area
 from ...plotting import grid_lines, grid_points, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, number
 from .maths import (
     BASES,
     THETA_TRUE,
@@ -100,7 +100,7 @@ class MonotoneMapView(View):
         self.ax0.set(ylim=(-4.5, 4.5), ylabel="x = f_t(v)")
         # t in the title, not in the legend: a legend is stage (a dynamic one costs as much as the rest)
         self.ax0.set_title(" ")
-        self.title = self.dynamic(self.ax0.title)
+        self.title = self.numbers(self.ax0.title, "the monotone map f_t, t = {t}", t="0.00")
         self.map_line = self.dynamic(self.ax0.plot([], [], color="C1", label="f_t")[0])
         self.identity = self.dynamic(self.ax0.plot([], [], color="gray", lw=0.8, ls=":", label="identity (t = 0)")[0])
         self.ax0.legend(loc="upper left", fontsize=8)
@@ -147,7 +147,7 @@ class MonotoneMapView(View):
         self.curve.set_data(grid_x, grid_p)
         self.map_line.set_data(grid_v, (1 - t) * grid_v + t * grid_t)
         self.identity.set_data(grid_v, grid_v)
-        self.title.set_text(f"the monotone map f_t, t = {t:.2f}")
+        self.title.set(t=number(t, "{:.2f}"))
         self.legends[1].set_visible(base == "uniform" and t < 0.2)  # only there does the histogram reach it
 
 
@@ -359,7 +359,8 @@ class BendView(View):
                        for ax in axes[1:]]
         axes[1].set(title="P_Z(f⁻¹(x)) |det ∂f⁻¹/∂x|")
         axes[2].set(title=f"histogram of f(z), {len(self.z)} samples")
-        self.title = self.dynamic(fig.suptitle(" ", fontsize=10))
+        self.title = self.numbers(fig.suptitle(" ", fontsize=10), "a = {a}, s = {s}, b = {b}, φ = {phi}:  "
+                                  "log|det ∂x/∂z| = a + s·z₁", a="+0.00", s="+0.00", b="+0.00", phi="+0.00")
         fig.subplots_adjust(left=0.04, right=0.99, bottom=0.08, top=0.86, wspace=0.18)
         sparse_ticks(fig)
 
@@ -377,7 +378,7 @@ class BendView(View):
         for image, data in zip(self.images, (density, hist)):
             image.set_data(data)
             image.set_clim(0, vmax)
-        self.title.set_text(f"a = {a:.2f}, s = {s:.2f}, b = {b:.2f}, φ = {phi:.2f}:  log|det ∂x/∂z| = a + s·z₁")
+        self.title.set(a=number(a), s=number(s), b=number(b), phi=number(phi))
 
 
 def _bend_sliders():

@@ -22,7 +22,7 @@ import torch
 from ... import image_area, shoelace_area, square_boundary
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, number
 from .maths import LAYER_NAMES, example_jacobian, example_map, layer_jacobians, make_layers
 
 __all__ = ["LocalAreaView", "LOCAL_AREA", "POINTS", "TriangularView", "TRIANGULAR"]
@@ -65,7 +65,8 @@ class LocalAreaView(View):
                        self.dynamic(axes[0].fill(*self.square_u.numpy().T, color="C2", alpha=0.7)[0]),
                        self.dynamic(axes[0].plot([0.0], [0.0], "k.", ms=4)[0])]
         axes[0].set_title(" ")
-        self.title = self.dynamic(axes[0].title)
+        self.title = self.numbers(axes[0].title, "square of side ε = {eps} around z₀ = ({z0_1}, {z0_2})",
+                                  eps="0.00", z0_1="+0.0", z0_2="+0.0")
         axes[0].set(aspect="equal", xlim=(-_Z_HALF[0], _Z_HALF[0]), ylim=(-_Z_HALF[1], _Z_HALF[1]),
                     xlabel="(z₁ − z₀₁) / ε", ylabel="(z₂ − z₀₂) / ε")
 
@@ -116,10 +117,10 @@ class LocalAreaView(View):
         for message in self.messages:
             message.set_text("" if valid else f"ε must be positive, got {eps}")
             message.set_visible(not valid)
-        # empty, not hidden: rendering the stage moves a hidden title off the figure (matplotlib 3.11)
-        self.title.set_text(f"square of side ε = {eps:.2f} around z₀ = ({z0_1:.1f}, {z0_2:.1f})" if valid else "")
+        self.title.set_visible(valid)  # its words are stage: one stage for each case
         if not valid:
             return
+        self.title.set(eps=number(eps, "{:.2f}"), z0_1=number(z0_1, "{:+.1f}"), z0_2=number(z0_2, "{:+.1f}"))
         z0 = torch.tensor([[float(z0_1), float(z0_2)]], dtype=torch.float64)
         jac = example_jacobian(z0)[0]
         det = float(torch.linalg.det(jac))

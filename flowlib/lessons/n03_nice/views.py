@@ -23,7 +23,7 @@ from ...snapshots import Snapshots
 from ...standardize import standardized
 from ..course import TOY_BOUNDS, TRAIN_STEPS
 from ..demo import Demo
-from ..view import View
+from ..view import View, padded
 
 __all__ = ["SNAPSHOT_EVERY", "TrainingView", "TRAINING", "TemperatureView", "TEMPERATURE", "MNIST_TEMPERATURE"]
 
@@ -52,7 +52,8 @@ class TrainingView(View):
         density = snapshots[0][1]
         self.image = self.dynamic(axes[0].imshow(density, origin="lower", extent=bounds, cmap="viridis", aspect="equal"))
         axes[0].set_title(" ", fontsize=9)
-        self.title = self.dynamic(axes[0].title)
+        self.last = max(done for done, _, _ in snapshots)
+        self.title = self.numbers(axes[0].title, "density p_θ(x) after {done} steps", done=padded(0, self.last))
         axes[1].scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
         self.samples = self.dynamic(axes[1].scatter(*snapshots[0][2][:, :2].T, s=2, color="C1", linewidths=0,
                                                     label="x = f_θ(z)"))
@@ -76,7 +77,7 @@ class TrainingView(View):
         done, density, samples = self.snapshots[k]
         self.image.set_data(density)
         self.image.set_clim(density.min(), density.max())  # each snapshot on its own colour scale
-        self.title.set_text(f"density p_θ(x) after {done} steps")
+        self.title.set(done=padded(done, self.last))
         self.samples.set_offsets(samples)
         self.progress.set_data(np.arange(1, done + 1), self.losses[:done])
         self.marker.set_xdata([done, done])

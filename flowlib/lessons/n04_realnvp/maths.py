@@ -49,7 +49,8 @@ def region_areas(a: float, b: float) -> tuple[float, float]:
 
 @torch.no_grad()
 def propagation_values(layer: AffineCoupling, z) -> dict:
-    r"""Every intermediate value of one ``AffineCoupling`` step on one point ``z`` (n,), both directions.
+    r"""Every intermediate value of one ``AffineCoupling`` step on one point ``z`` (n,), both directions;
+    on a batch ``z`` (B, n), each value gets a leading batch dimension.
 
     Returns a dict of 1-D tensors (and index tensors ``kept``, ``changed``):
     forward: ``z``, ``alpha`` = α_θ(z_{1:d}), ``mu`` = μ_θ(z_{1:d}), ``scaled`` = z ⊙ exp(α_θ), ``x`` = scaled + μ_θ;
@@ -60,7 +61,9 @@ def propagation_values(layer: AffineCoupling, z) -> dict:
     if not isinstance(layer, AffineCoupling):
         raise TypeError(f"propagation_values: expected an AffineCoupling layer, got {type(layer).__name__}")
     param = next(layer.parameters())
-    z = torch.as_tensor(z, dtype=param.dtype, device=param.device).reshape(1, -1)
+    z = torch.as_tensor(z, dtype=param.dtype, device=param.device)
+    one = z.dim() == 1
+    z = z.reshape(1, -1) if one else z
     check_points(z, layer.dim, "propagation_values", "z")
     kept, changed = layer.mask.bool().nonzero().squeeze(1), (~layer.mask.bool()).nonzero().squeeze(1)
     mu, alpha = layer.mu_alpha(z * layer.mask)
@@ -68,10 +71,10 @@ def propagation_values(layer: AffineCoupling, z) -> dict:
     mu_inv, alpha_inv = layer.mu_alpha(x * layer.mask)
     shifted = x - mu_inv
     z_back = layer.inverse(x)[0]
-    pick = lambda t: t[0, changed].cpu()  # the changed coordinates of a (1, n) tensor
-    return {"kept": kept.cpu(), "changed": changed.cpu(), "z": z[0].cpu(), "x": x[0].cpu(), "z_back": z_back[0].cpu(),
-            "alpha": pick(alpha), "mu": pick(mu), "scaled": pick(z * alpha.exp()),
-            "alpha_inv": pick(alpha_inv), "mu_inv": pick(mu_inv), "shifted": pick(shifted)}
+    values = {"z": z, "x": x, "z_back": z_back, "alpha": alpha[:, changed], "mu": mu[:, changed],
+              "scaled": (z * alpha.exp())[:, changed], "alpha_inv": alpha_inv[:, changed], "mu_inv": mu_inv[:, changed],
+              "shifted": shifted[:, changed]}
+    return {"kept": kept.cpu(), "changed": changed.cpu(), **{name: (v[0] if one else v).cpu() for name, v in values.items()}}
 
 
 @torch.no_grad()

@@ -18,6 +18,7 @@ each a ``View`` (``flowlib.lessons.view``: built once, a slider move changes onl
 from __future__ import annotations
 
 import math
+import string
 
 import ipywidgets
 import numpy as np
@@ -31,7 +32,7 @@ from ...plotting import grid_lines, sparse_ticks
 from ...realnvp import AffineCoupling
 from ..course import TOY_BOUNDS, TOY_LAYERS  # LAYERS's slider runs over the TOY_LAYERS couplings
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, number
 from .maths import REGION, affine_coupling_2d, layer_steps, propagation_values, region_areas
 
 __all__ = ["VolumeView", "VOLUME", "Z_RANGE", "PropagationView", "PROPAGATION", "LayersView", "LAYERS"]
@@ -48,13 +49,6 @@ def _polygon(ax, vertices: np.ndarray, **style) -> Polygon:
     return ax.add_artist(Polygon(vertices, closed=True, linewidth=0, **style))
 
 
-def _number(value, fmt: str = "{:+.2f}") -> str:
-    # U+2212 for the minus sign, as wide as "+" (a hyphen is narrower), and figure spaces (U+2007, as wide
-    # as a digit) for a format's padding ("{:<6.3f}"): a number then keeps its width as a slider moves, and
-    # the text around it its size and place
-    return fmt.format(float(value)).replace("-", "−").replace(" ", "\u2007")
-
-
 _SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
 
 
@@ -62,6 +56,7 @@ def _name(letter: str, idx: torch.Tensor) -> str:
     return letter + ",".join(str(int(i) + 1) for i in idx).translate(_SUBSCRIPTS)  # 1-based, as on the slides
 
 
+_DIFFERS = "   (b ≠ 0: α varies, so this differs)"
 _A, _M = "α", "μ"  # plain text: mathtext (α_θ) costs more to lay out than all the rest of the figure
 
 
@@ -82,14 +77,18 @@ class VolumeView(View):
                                                                    joinstyle="round"), autolim=False))
         ax.set(xlim=(-1.5, 1.5), ylim=(-4.2, 4.2), aspect="equal", xlabel="z₁, x₁")
         ax.set_title(" ", fontsize=9)
-        self.formula = self.dynamic(ax.title)  # x₂ = z₂ exp(a + b z₁) + ..., with the sliders' a and b
+        # the sliders' a and b: |a|, |b| < 10, 5 characters
+        self.formula = self.numbers(ax.title, "x₂ = z₂ exp({a} {b} z₁) + 0.6 sin 2z₁", a="+0.00", b="+0.00")
         self.z1 = np.linspace(-1, 1, 100)
         self.det = self.dynamic(ax2.plot(self.z1, self.z1, color="C1", label="det J = exp(α(z₁))")[0])
         self.ratio = self.dynamic(ax2.axhline(1.0, color="C3", ls="--", lw=1, label="area f(R) / area R (shoelace)"))
         ax2.axhline(1.0, color="0.5", lw=0.7, label="1: volume preserving (NICE)")
         ax2.set(xlabel="z₁", xlim=(-1.1, 1.1), title="the local volume change across R")  # xlim: autoscaling's margins
         ax2.title.set_fontsize(9)
-        self.summary = self.dynamic(fig.suptitle(" ", fontsize=9))  # the areas, above both panels
+        # the areas, above both panels: below 4 exp(2.5) ≈ 49, 6 characters
+        self.summary = self.numbers(fig.suptitle(" ", fontsize=9), "area f(R) by shoelace = {shoelace}     "
+                                    "∫ over R of exp(α(z₁)) dz = {integral}     exp(a) · area R = {product}{note}",
+                                    shoelace="00.000", integral="00.000", product="00.000", note=_DIFFERS)
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.88, wspace=0.15)
         # the legends are stage (a dynamic legend would cost ~10 ms of text a move): keep the curves off them
         self.keep_clear(ax, [ax.legend(loc="lower right", fontsize=7)], [self.image, self.lines])
@@ -111,11 +110,10 @@ class VolumeView(View):
         top = next((level for level in (3.0, 4.0, 5.5, 7.5, 10.0, 14.0) if level >= need), need)
         self.ax2.set_ylim(0, top)
         self.restage(top)
-        self.formula.set_text(f"x₂ = z₂ exp({_number(a)} {_number(b)} z₁) + 0.6 sin 2z₁")  # |a|, |b| < 10: 5 characters
-        # the areas stay below 4 exp(2.5) ≈ 49: 6 characters, padded after the number
-        shoelace, integral, product = (_number(v, "{:<6.3f}") for v in (measured, predicted, math.exp(a) * region_area))
-        self.summary.set_text(f"area f(R) by shoelace = {shoelace}     ∫ over R of exp(α(z₁)) dz = {integral}     "
-                              f"exp(a) · area R = {product}" + "   (b ≠ 0: α varies, so this differs)" * (b != 0))
+        self.formula.set(a=number(a), b=number(b))
+        self.summary.set(**{name: number(value, "{:<6.3f}") for name, value in
+                            (("shoelace", measured), ("integral", predicted), ("product", math.exp(a) * region_area))},
+                         note=_DIFFERS if b != 0 else "")
 
 
 def _volume_sliders():
@@ -142,7 +140,7 @@ def _arrow(ax, source, target, side=("right", "left"), color="0.2"):
                        arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1, "shrinkA": shrink, "shrinkB": shrink})
 
 
-Z_RANGE = (-3.0, 3.0)  # PROPAGATION's sliders z₁ and z₂; (c)'s window fits every z of this square
+Z_RANGE, Z_STEP = (-3.0, 3.0), 0.1  # PROPAGATION's sliders z₁ and z₂; (c)'s window fits every z of this square
 
 
 class PropagationView(View):
@@ -153,8 +151,8 @@ class PropagationView(View):
     divide by exp(α_θ); the network sees x_{1:d} = z_{1:d}, so it returns the same α_θ and μ_θ.
     (c) the same step in the plane. Every number is computed by the layer (``propagation_values``).
 
-    Each box of (a) and (b) is one text, rewritten at every move, and the arrows between the boxes are
-    redrawn with them (a redraw takes about 45 ms on the 2-core machine, where the goal is 100 ms). (c) is
+    The boxes of (a) and (b), their words and the arrows between them are stage: each number is as wide as
+    the widest any slider setting gives, and only the numbers are drawn at a move (``View.numbers``). (c) is
     drawn in coordinates centred on z, u = (point - z), with limits fixed for the whole slider range (as
     ``LOCAL_AREA``): the box around z is always [-½ side, ½ side]², and a move redraws only the shapes, the
     arrows and the title.
@@ -172,10 +170,17 @@ class PropagationView(View):
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 1.25, 0.8]})
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.13, top=0.86, wspace=0.08)
         kept, changed = layer.mask.bool().nonzero().squeeze(1).cpu(), (~layer.mask.bool()).nonzero().squeeze(1).cpu()
-        self.boxes = []  # (dynamic Text, its template, inverse?): update fills the template's {names} with numbers
+        self.k, self.c = int(kept[0]), int(changed[0])
+        # Each number of the boxes keeps the width of its widest over the sliders' grid: the boxes, their
+        # words and the arrows between them are stage, only the numbers dynamic (View.numbers)
+        grid = torch.linspace(*Z_RANGE, round((Z_RANGE[1] - Z_RANGE[0]) / Z_STEP) + 1)
+        every = self._numbers(propagation_values(layer, torch.cartesian_prod(grid, grid)))
+        self.formats = {inverse: {name: f"{{:+{len(number(values.abs().max()))}.2f}}" for name, values in numbers.items()}
+                        for inverse, numbers in every.items()}  # sign, digits, 2 decimals: padded to the widest
+        self.boxes = []  # (Numbers, inverse?): update fills their fields with numbers
         self._graph(axes[0], kept, changed, inverse=False)
         self._graph(axes[1], kept, changed, inverse=True)
-        self._plane(axes[2], int(kept[0]), int(changed[0]))
+        self._plane(axes[2])
         sparse_ticks(fig, nbins=4)
 
     def _graph(self, ax, k, c, inverse: bool):
@@ -183,14 +188,17 @@ class PropagationView(View):
         s, d = ("x", "z") if inverse else ("z", "x")
         ax.set(xlim=(-0.4, 10.4), ylim=(-0.2, 3.8), xticks=[], yticks=[])
 
+        widest = {name: number(0, fmt) for name, fmt in self.formats[inverse].items()}
+
         def box(xy, template, facecolor="white"):
-            text = self.dynamic(ax.text(*xy, "", ha="center", va="center", fontsize=8, bbox={
-                "boxstyle": f"round,pad={_PAD}", "facecolor": facecolor, "edgecolor": "0.3"}))
-            self.boxes.append((text, template, inverse))
+            text = ax.text(*xy, " ", ha="center", va="center", fontsize=8, bbox={
+                "boxstyle": f"round,pad={_PAD}", "facecolor": facecolor, "edgecolor": "0.3"})
+            fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+            self.boxes.append((self.numbers(text, template, **{name: widest[name] for name in fields}), inverse))
             return text
 
         def arrow(*args, **kwargs):
-            self.dynamic(_arrow(ax, *args, **kwargs))  # dynamic: it follows its boxes
+            _arrow(ax, *args, **kwargs)  # stage, as its boxes are
 
         top, middle, bottom = 3.3, 2.0, 0.5
         src_kept = box((0.9, top), f"{_name(s, k)} = {{in_k}}", "#d9ead3")
@@ -211,8 +219,8 @@ class PropagationView(View):
         dst_changed = box((9.1, bottom), f"{_name(d, c)} = {{out_c}}", "#fce5cd")
         arrow(src_changed, first)
         arrow(first, second)
-        between = self.dynamic(ax.text(5.75, bottom - 0.42, "", ha="center", va="top", fontsize=7, color="0.2"))
-        self.boxes.append((between, "{between}", inverse))  # the value between the two steps, under their arrow
+        between = ax.text(5.75, bottom - 0.42, " ", ha="center", va="top", fontsize=7, color="0.2")
+        self.boxes.append((self.numbers(between, "{between}", between=widest["between"]), inverse))  # between the steps
         arrow(second, dst_changed)
         arrow(net, first, ("bottom", "top"), color="C0")
         arrow(net, second, ("right", "top"), color="C0")
@@ -222,8 +230,8 @@ class PropagationView(View):
             spine.set_visible(False)
         ax.set_title("(b) inverse propagation x ↦ z" if inverse else "(a) forward propagation z ↦ x", fontsize=9)
 
-    def _plane(self, ax, k: int, c: int):
-        self.k, self.c = k, c
+    def _plane(self, ax):
+        k, c = self.k, self.c
         self.shapes = [self.dynamic(_polygon(ax, np.zeros((1, 2)), label=label, **style))
                        for style, label in ((dict(color="C2", alpha=0.35), "box around z"),
                                             (dict(color="C0", alpha=0.2), f"⊙ exp({_A})"),
@@ -232,7 +240,9 @@ class PropagationView(View):
                        for color in ("C0", "C1")]  # z ↦ z ⊙ exp(α_θ), then + μ_θ
         self.points = [self.dynamic(ax.plot([], [], "o", color=color, ms=4)[0]) for color in ("C2", "C1")]  # z, x
         ax.set_title(" ", fontsize=9)
-        self.title = self.dynamic(ax.title)  # area f(box) / area box, and exp(α(z))
+        # below 100: 6 characters
+        self.title = self.numbers(ax.title, f"area f(box) / area box = {{ratio}}\nexp({_A}(z)) = {{exp_alpha}}",
+                                  ratio="00.000", exp_alpha="00.000")
         lim = self._limit()
         ax.set(xlabel=f"kept coordinate − {_name('z', [k])}", ylabel=f"changed coordinate − {_name('z', [c])}",
                aspect="equal", xlim=(-lim, lim), ylim=(-lim, lim))  # centred on z: the same window at every z
@@ -260,19 +270,24 @@ class PropagationView(View):
         z = torch.cartesian_prod(grid, grid)
         return 1.05 * max(float(shape.abs().max()) for shape in self._shapes(z))
 
+    def _numbers(self, v: dict) -> dict:
+        r"""The boxes' numbers, by direction (inverse?) and name, from ``propagation_values`` (of one point or a batch)."""
+        k, c = self.k, self.c
+        return {False: {"in_k": v["z"][..., k], "in_c": v["z"][..., c], "out_k": v["x"][..., k], "out_c": v["x"][..., c],
+                        "alpha": v["alpha"][..., 0], "mu": v["mu"][..., 0], "exp": v["alpha"][..., 0].exp(),
+                        "between": v["scaled"][..., 0]},
+                True: {"in_k": v["x"][..., k], "in_c": v["x"][..., c], "out_k": v["z_back"][..., k],
+                       "out_c": v["z_back"][..., c], "alpha": v["alpha_inv"][..., 0], "mu": v["mu_inv"][..., 0],
+                       "exp": (-v["alpha_inv"][..., 0]).exp(), "between": v["shifted"][..., 0]}}
+
     @torch.no_grad()
     def update(self, z1: float = 0.5, z2: float = -1.0) -> None:
-        layer, k, c, half = self.layer, self.k, self.c, self.half
+        layer, c, half = self.layer, self.c, self.half
         v = propagation_values(layer, [float(z1), float(z2)])
-        numbers = {False: {"in_k": v["z"][k], "in_c": v["z"][c], "out_k": v["x"][k], "out_c": v["x"][c],
-                           "alpha": v["alpha"][0], "mu": v["mu"][0], "exp": v["alpha"][0].exp(), "between": v["scaled"][0]},
-                   True: {"in_k": v["x"][k], "in_c": v["x"][c], "out_k": v["z_back"][k], "out_c": v["z_back"][c],
-                          "alpha": v["alpha_inv"][0], "mu": v["mu_inv"][0], "exp": (-v["alpha_inv"][0]).exp(),
-                          "between": v["shifted"][0]}}
-        # with their sign, the numbers take 5 characters below 10: a box grows only beyond, and its arrows follow it
-        shown = {inverse: {name: _number(value) for name, value in values.items()} for inverse, values in numbers.items()}
-        for text, template, inverse in self.boxes:
-            text.set_text(template.format(**shown[inverse]))
+        shown = {inverse: {name: number(value, self.formats[inverse][name]) for name, value in values.items()}
+                 for inverse, values in self._numbers(v).items()}
+        for text, inverse in self.boxes:
+            text.set(**{name: shown[inverse][name] for name in text.fields})
         # (c): a box around z, z ⊙ exp(α_θ) of it, and its image under the layer, centred on z
         param = next(layer.parameters())
         shapes = self._shapes(v["z"].to(param)[None])
@@ -284,13 +299,12 @@ class PropagationView(View):
         for point, y in zip(self.points, (0.0, xc - zc)):
             point.set_data([0.0], [y])
         ratio = abs(shoelace_area(shapes[2][0].cpu().numpy())) / (2 * half) ** 2
-        ratio, exp_alpha = (_number(value, "{:<6.3f}") for value in (ratio, v["alpha"][0].exp()))  # below 100: 6 characters
-        self.title.set_text(f"area f(box) / area box = {ratio}\nexp({_A}(z)) = {exp_alpha}")
+        self.title.set(ratio=number(ratio, "{:<6.3f}"), exp_alpha=number(v["alpha"][0].exp(), "{:<6.3f}"))
 
 
 def _propagation_sliders():
-    return {"z1": ipywidgets.FloatSlider(value=0.5, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₁"),
-            "z2": ipywidgets.FloatSlider(value=-1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="z₂")}
+    return {"z1": ipywidgets.FloatSlider(value=0.5, min=Z_RANGE[0], max=Z_RANGE[1], step=Z_STEP, description="z₁"),
+            "z2": ipywidgets.FloatSlider(value=-1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=Z_STEP, description="z₂")}
 
 
 def _propagation_example():

@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 
 from ...plotting import digit_grid, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, padded
 
 __all__ = ["RasterSamplingView", "RASTER_SAMPLING", "SNAPSHOTS", "TrainingView", "TRAINING"]
 
@@ -101,7 +101,8 @@ class TrainingView(View):
         _, density, samples = self.snapshots[0]
         self.image = self.dynamic(ax1.imshow(density, origin="lower", extent=bounds, cmap="viridis", aspect="auto"))
         ax1.set(title=" ", xlim=bounds[:2], ylim=bounds[2:])
-        self.title = self.dynamic(ax1.title)
+        self.last = max(step for step, _, _ in self.snapshots)
+        self.title = self.numbers(ax1.title, "density p_θ(x) after {step} steps", step=padded(0, self.last))
         ax2.scatter(data[:, 0], data[:, 1], s=2, color="0.75", linewidths=0, label="data")
         self.samples = self.dynamic(ax2.scatter(samples[:, 0], samples[:, 1], s=2, color="C1", linewidths=0, label="samples"))
         ax2.set(title="samples x = f_θ(z)", xlim=bounds[:2], ylim=bounds[2:], aspect="equal")
@@ -113,7 +114,7 @@ class TrainingView(View):
         step, density, samples = self.snapshots[clamped_index(index, len(self.snapshots))]
         self.image.set_data(density)
         self.image.set_clim(density.min(), density.max())  # each snapshot on its own colour scale
-        self.title.set_text(f"density p_θ(x) after {step} steps")
+        self.title.set(step=padded(step, self.last))
         self.samples.set_offsets(samples)
 
 

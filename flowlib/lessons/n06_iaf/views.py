@@ -16,7 +16,7 @@ import torch
 from ...datasets import TARGETS, target_log_prob
 from ...plotting import grid_points, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, padded
 
 __all__ = ["TARGET_BOUNDS", "SNAPSHOTS", "ReverseKLView", "REVERSE_KL"]
 
@@ -54,7 +54,10 @@ class ReverseKLView(View):
                 self.contours[name].set_visible(False)
         self.samples = self.dynamic(ax.scatter([], [], s=3, color="C1", alpha=0.6, linewidths=0))
         ax.set(aspect="equal", title=" ")
-        self.title = self.dynamic(ax.title)
+        # one title for each target, its words stage (one stage for each target)
+        self.last = {name: max(step for step, _ in snapshots) for name, snapshots in self.fits.items()}
+        self.titles = {name: self.numbers(ax.title, f"IAF samples on '{name}' after {{step}} steps",
+                                          step=padded(0, self.last[name])) for name in self.fits}
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.08, top=0.93)  # fixed margins: tight_layout is slow
         sparse_ticks(self.fig)
 
@@ -67,11 +70,13 @@ class ReverseKLView(View):
         bounds = TARGET_BOUNDS[target]
         self.ax.set(xlim=bounds[:2], ylim=bounds[2:])
         self.ax.apply_aspect()  # the box of an equal-aspect axes follows its limits: place the samples in this one
+        for name, title in self.titles.items():
+            title.set_visible(name == target)
         self.restage(target)
         snapshots = self.fits[target]
         step, samples = snapshots[clamped_index(index, len(snapshots))]
         self.samples.set_offsets(samples)
-        self.title.set_text(f"IAF samples on '{target}' after {step} steps")
+        self.titles[target].set(step=padded(step, self.last[target]))
 
 
 def _sliders():

@@ -27,7 +27,7 @@ from matplotlib.ticker import NullFormatter
 
 from ...plotting import sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index
+from ..view import View, clamped_index, padded
 from .maths import GAP, MU_GRID, SIGMA_GRID, gaussian_fits, log_p1
 
 __all__ = ["SNAPSHOTS", "DistillationView", "DISTILLATION", "ModeSeekingView", "MODE_SEEKING"]
@@ -57,7 +57,8 @@ class DistillationView(View):
         ax1.imshow(np.asarray(teacher_density), origin="lower", extent=bounds, cmap="Greys", aspect="auto")
         self.samples = self.dynamic(ax1.scatter(*self.snapshots[0][1][:, :2].T, s=2, color="C1", alpha=0.6, linewidths=0))
         ax1.set(xlim=bounds[:2], ylim=bounds[2:], title=" ", xlabel="x₁", ylabel="x₂")
-        self.title = self.dynamic(ax1.title)
+        self.last = max(step for step, _ in self.snapshots)
+        self.title = self.numbers(ax1.title, "student samples, step {step}", step=padded(0, self.last))
         steps = np.arange(1, len(losses) + 1)
         ax2.plot(steps, losses, lw=0.6, color="0.75")
         self.progress = self.dynamic(ax2.plot([], [], lw=0.8, color="C1")[0])
@@ -71,7 +72,7 @@ class DistillationView(View):
     def update(self, index: int = SNAPSHOTS) -> None:
         step, samples = self.snapshots[clamped_index(index, len(self.snapshots))]
         self.samples.set_offsets(samples[:, :2])
-        self.title.set_text(f"student samples, step {step}")
+        self.title.set(step=padded(step, self.last))
         done = min(step, len(self.losses))
         self.progress.set_data(np.arange(1, done + 1), self.losses[:done])
         self.value.set_visible(done > 0)  # no loss yet before the first step

@@ -30,10 +30,10 @@ def test_training_view_shows_the_nearest_snapshot():
         recorder.record(done, flow)
     view = TrainingView(recorder.snapshots, torch.zeros(10, 2), [1.0] * 100)
     view.update(step=70)
-    assert view.fig.axes[0].get_title() == "density p_θ(x) after 50 steps"
+    assert view.title.get_text() == "density p_θ(x) after 50 steps"
     assert len(view.progress.get_xdata()) == 50  # the loss drawn up to the snapshot shown
     view.update(step=100)
-    assert view.fig.axes[0].get_title() == "density p_θ(x) after 100 steps"
+    assert view.title.get_text() == "density p_θ(x) after 100 steps"
     with pytest.raises(ValueError, match="at least one snapshot"):
         TrainingView([], torch.zeros(10, 2), [1.0])
 

@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from matplotlib.text import Text
 
 from flowlib import (
     AdditiveCoupling,
@@ -83,8 +82,8 @@ def test_layer_steps_end_at_the_flows_output():
     assert names[0] == "z ~ N(0, I)" and "AffineCoupling" in names[1]
 
 
-def _shown(view) -> str:  # every visible text of the view, one a line: a box's words and numbers are one text
-    return "\n".join(text.get_text() for text in view.fig.findobj(Text) if text.get_visible())
+def _shown(view) -> str:  # the boxes' and (c)'s texts as shown, one a line (View.numbers: words stage, numbers dynamic)
+    return "\n".join(numbers.get_text() for numbers in [*(box for box, _ in view.boxes), view.title])
 
 
 def _number(value) -> str:  # as the figure writes a number: two decimals, a sign, U+2212 for minus
@@ -114,15 +113,19 @@ def test_propagation_view_shows_the_layers_own_numbers(parity):
         PropagationView(AffineCoupling(3))
 
 
+def _titles(view) -> str:  # VolumeView's title and summary (View.numbers: words stage, numbers dynamic)
+    return view.formula.get_text() + "\n" + view.summary.get_text()
+
+
 def test_volume_view_shows_both_areas_and_the_remark_only_when_alpha_varies():
     view = VolumeView()
     view.update(alpha=0.3, slope=0.0)
     measured, predicted = region_areas(0.3, 0.0)
-    shown = _shown(view)
+    shown = _titles(view)
     assert all(number in shown for number in (f"{measured:.3f}", f"{predicted:.3f}", "exp(+0.30 +0.00 z₁)"))
     assert "α varies" not in shown
     view.update(alpha=-0.4, slope=0.5)
-    shown = _shown(view)
+    shown = _titles(view)
     assert f"{region_areas(-0.4, 0.5)[0]:.3f}" in shown and "−0.40" in shown
     assert "α varies" in shown
 
