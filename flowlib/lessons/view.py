@@ -242,6 +242,7 @@ class Numbers:
             scratch.set(figure=fig, transform=text.get_transform(), **alignment)
             return scratch.get_window_extent(renderer)
 
+        self._monospace = extent("i").width == extent("M").width  # then any characters of a length fit a field
         whole = extent(template.format(**self._widest))
         lines = template.split("\n")
         pitch = extent("0\n0").height - extent("0").height  # from one line's top to the next one's
@@ -293,8 +294,11 @@ class Numbers:
             if name not in self.fields:
                 raise ValueError(f"numbers(): no field {name!r}; the fields are {sorted(self.fields)}")
             value = str(value)
-            widths = sorted(value.translate(_WIDTH_CLASS)), sorted(self._widest[name].translate(_WIDTH_CLASS))
-            if value and widths[0] != widths[1]:  # the characters' widths add up: their order does not matter
+            if self._monospace:
+                widths = len(value), len(self._widest[name])
+            else:  # the characters' widths add up: their order does not matter
+                widths = sorted(value.translate(_WIDTH_CLASS)), sorted(self._widest[name].translate(_WIDTH_CLASS))
+            if value and widths[0] != widths[1]:
                 raise ValueError(f"numbers(): {value!r} for field {name!r} is not as wide as {self._widest[name]!r}: "
                                  "format it to the same digits, signs and padding (number(value, fmt))")
             self.fields[name].set_text(value)

@@ -139,3 +139,19 @@ def test_numbers_keeps_a_texts_box_in_the_stage_sized_for_the_widest_values():
     view.rgba()
     box = view.box.get_bbox_patch().get_window_extent(renderer)
     assert all(box.contains(*piece.get_window_extent(renderer).get_points().mean(0)) for piece in view.numbers_.pieces)
+
+
+def test_numbers_in_a_monospace_font_takes_any_characters_of_the_fields_length():
+    class Mono(View):
+        def __init__(self):
+            self.fig = self.figure(figsize=(3, 1))
+            self.text = self.numbers(self.fig.text(0.1, 0.5, " ", family="monospace"), "max = {above}", above="0" * 9)
+
+        def update(self, above=0.0):
+            self.text.set(above=f"{above:9.2g}")
+
+    view = Mono()
+    view.update(above=1.5e-7)  # "  1.5e-07": letters and a hyphen, 9 characters
+    assert view.text.get_text() == "max =   1.5e-07"
+    with pytest.raises(ValueError, match="'above'"):
+        view.text.set(above="1.5e-07000")  # 10 characters

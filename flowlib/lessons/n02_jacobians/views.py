@@ -22,7 +22,7 @@ import torch
 from ... import image_area, shoelace_area, square_boundary
 from ...plotting import grid_lines, nan_joined, sparse_ticks
 from ..demo import Demo
-from ..view import View, clamped_index, number
+from ..view import View, clamped_index, number, padded
 from .maths import LAYER_NAMES, example_jacobian, example_map, layer_jacobians, make_layers
 
 __all__ = ["LocalAreaView", "LOCAL_AREA", "POINTS", "TriangularView", "TRIANGULAR"]
@@ -163,10 +163,12 @@ POINTS = 8  # the number of points z at which the notebook evaluates each Jacobi
 
 # TRIANGULAR's box, one monospace text: every number right-aligned in 9 characters, so that the numbers
 # line up and the box keeps its size at every point
-_TRIANGULAR_BOX = ("max |J_ij| above the diagonal: {:9.2g}\n"
-                   "log|det J| by slogdet (O(n³)): {:+9.5f}\n"
-                   "Σᵢ log|J_ii| (O(n)):           {:+9.5f}\n"
-                   "log_det returned by the layer: {:+9.5f}\n\n{}")
+_TRIANGULAR_BOX = ("max |J_ij| above the diagonal: {above}\n"
+                   "log|det J| by slogdet (O(n³)): {slogdet}\n"
+                   "Σᵢ log|J_ii| (O(n)):           {diagonal}\n"
+                   "log_det returned by the layer: {log_det}\n\n")  # and the verdict
+# monospace: any 10 characters fill a field (a log-det up to ±999.99999)
+_TRIANGULAR_FORMATS = {"above": "{:10.2g}", "slogdet": "{:+10.5f}", "diagonal": "{:+10.5f}", "log_det": "{:+10.5f}"}
 _TRIANGULAR_VERDICTS = {True: "lower triangular: det J = Π J_ii",
                         False: "not triangular: Σ log|J_ii| is not log|det J|;\nthe stack's log_det is the sum of its\n"
                                "layers' log_dets, each from a triangular J"}
@@ -193,19 +195,25 @@ class TriangularView(View):
                                                  interpolation="nearest"))
         self.ax.set(xlabel="j (input z_j)", ylabel="i (output x_i)")
         self.ax.set_title(" ")
-        self.title = self.dynamic(self.ax.title)
-        self.box = self.dynamic(info.text(0, 0.5, "", va="center", family="monospace", fontsize=8))
+        # the words are stage (one stage for each layer and verdict), only the numbers dynamic (View.numbers)
+        self.last = max((len(jac) - 1 for jac, _ in jacobians.values()), default=0)
+        self.titles = {name: self.numbers(self.ax.title, f"{name}: ∂x/∂z at point {{k}}", k=padded(0, self.last))
+                       for name in jacobians}
+        self.boxes = {triangular: self.numbers(info.text(0, 0.5, " ", va="center", family="monospace", fontsize=8),
+                                               _TRIANGULAR_BOX + verdict, **dict.fromkeys(_TRIANGULAR_FORMATS, "0" * 10))
+                      for triangular, verdict in _TRIANGULAR_VERDICTS.items()}
         self.missing = self.dynamic(info.text(0, 0.5, "", color="C3"))
         self.frame = [self.dynamic(spine) for spine in self.ax.spines.values()]  # over the heat map, as before
         fig.subplots_adjust(left=0.08, right=0.99, bottom=0.13, top=0.9, wspace=0.1)
 
     def update(self, layer: str = "AffineCoupling", point: int = 0) -> None:
         present = layer in self.jacobians
-        for artist in (self.image, self.box, *self.frame):
+        for artist in (self.image, *self.frame):
             artist.set_visible(present)
         self.missing.set_visible(not present)
+        for numbers in (*self.titles.values(), *self.boxes.values()):
+            numbers.set_visible(False)  # the one of this layer and verdict is shown below
         if not present:
-            self.title.set_text("")  # empty, not hidden: rendering the stage moves a hidden title off the figure
             self.missing.set_text(f"no Jacobians for {layer!r} in this state;\nit has {sorted(self.jacobians)}")
             self.ax.axis("off")
             self.restage("no layer")
@@ -216,17 +224,19 @@ class TriangularView(View):
         n = len(j)
         self.ax.axis("on")  # the stage: ticks for the size n
         self.ax.set(xticks=range(n), yticks=range(n), xlim=(-0.5, n - 0.5), ylim=(n - 0.5, -0.5))
-        self.restage(n)
         lim = max(float(np.abs(j).max()), 1e-12)
         self.image.set_data(j)
         self.image.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
         self.image.set_clim(-lim, lim)
-        self.title.set_text(f"{layer}: ∂x/∂z at point {k}")
         above = float(np.abs(np.triu(j, 1)).max(initial=0.0))
-        from_diagonal = float(np.log(np.abs(np.diagonal(j))).sum())
-        slogdet = float(np.linalg.slogdet(j)[1])
-        self.box.set_text(_TRIANGULAR_BOX.format(above, slogdet, from_diagonal, float(log_det[k]),
-                                                 _TRIANGULAR_VERDICTS[above == 0]))
+        values = {"above": above, "slogdet": float(np.linalg.slogdet(j)[1]),
+                  "diagonal": float(np.log(np.abs(np.diagonal(j))).sum()), "log_det": float(log_det[k])}
+        title, box = self.titles[layer], self.boxes[above == 0]
+        title.set_visible(True)
+        box.set_visible(True)
+        self.restage((layer, above == 0))  # the words shown: the layer's name, the verdict
+        title.set(k=padded(k, self.last))
+        box.set(**{name: _TRIANGULAR_FORMATS[name].format(value) for name, value in values.items()})
 
 
 def _triangular_sliders():

@@ -17,9 +17,9 @@ F64 = torch.float64
 
 
 def _texts(fig) -> str:
-    """Every text drawn anywhere in a figure, joined (axes texts, titles, labels)."""
-    found = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
-    return "\n".join(found)
+    """Every text shown in a figure (axes texts, titles, labels), joined without separators: the pieces of a
+    ``View.numbers`` text, its words and its numbers, then read as one."""
+    return "".join(t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_visible())
 
 
 def test_example_jacobian_by_hand_matches_autograd_and_its_determinant():
@@ -75,7 +75,7 @@ def test_triangular_draw_handles_a_state_without_that_layer():
     fig = jac.TRIANGULAR.draw({"MAF": state[0]["MAF"]}, layer="IAF", point=99)
     assert "no Jacobians for 'IAF'" in _texts(fig)
     fig = jac.TRIANGULAR.draw(*state, layer="MAF", point=99)  # the point is clamped to the last one
-    assert "at point 7" in _texts(fig) and "lower triangular" in _texts(fig)
+    assert "MAF: ∂x/∂z at point 7" in _texts(fig) and "lower triangular" in _texts(fig)
     fig = jac.TRIANGULAR.draw(*state, layer="RealNVP stack")
     assert "not triangular" in _texts(fig) and "lower triangular" not in _texts(fig)
 
