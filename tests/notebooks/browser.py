@@ -387,6 +387,15 @@ def _wait_for_image(page, idle_settle_s: float, settle_after_image_s: float = 0.
     return page.evaluate(JS_WATCH)
 
 
+def _press(page, i: int, key: str, idle_settle_s: float) -> dict:
+    r"""Press ``key`` on the focused slider of interact ``i`` and watch for its new image (``JS_WATCH``'s dict)."""
+    page.evaluate(JS_ARM, i)
+    page.keyboard.press(key)
+    watch = _wait_for_image(page, idle_settle_s)
+    page.evaluate("() => window.__st.stop()")
+    return watch
+
+
 def _move_one_slider(page, report: BrowserReport, found: dict, idle_settle_s: float) -> None:
     r"""Move the first slider whose keyboard step changes the image: by ArrowRight (ArrowLeft at the
     maximum), then back and forth, ``KEY_PRESSES`` presses, timing each key press to its new image; then
@@ -400,27 +409,21 @@ def _move_one_slider(page, report: BrowserReport, found: dict, idle_settle_s: fl
             tried.append(where)
             handle_selector = f'[data-st-interact="{i}"] > :nth-child({c + 1}) .noUi-handle'
             box = page.evaluate(JS_HANDLE, [i, c])
-            page.evaluate(JS_ARM, i)
             page.locator(handle_selector).focus()
-            page.keyboard.press("ArrowLeft" if box["atMax"] else "ArrowRight")
-            watch = _wait_for_image(page, idle_settle_s)
-            page.evaluate("() => window.__st.stop()")
+            forward, back = ("ArrowLeft", "ArrowRight") if box["atMax"] else ("ArrowRight", "ArrowLeft")
+            watch = _press(page, i, forward, idle_settle_s)
             if not watch["changed"]:
                 continue
             report.moved = where
-            if watch["key"] is not None:
-                report.key_presses_ms.append(watch["image"] - watch["key"])
             # KEY_PRESSES presses in all, back and forth between the same two values: one time is noisy
+            watches = [watch]
             for press in range(1, KEY_PRESSES):
-                page.evaluate(JS_ARM, i)
-                page.keyboard.press(("ArrowRight" if box["atMax"] else "ArrowLeft") if press % 2 else
-                                    ("ArrowLeft" if box["atMax"] else "ArrowRight"))
-                watch = _wait_for_image(page, idle_settle_s)
-                page.evaluate("() => window.__st.stop()")
+                watch = _press(page, i, back if press % 2 else forward, idle_settle_s)
                 if not watch["changed"] or watch["key"] is None:
                     report.problems.append(f"{where}: key press {press + 1} of {KEY_PRESSES} did not change the image")
                     break
-                report.key_presses_ms.append(watch["image"] - watch["key"])
+                watches.append(watch)
+            report.key_presses_ms = [w["image"] - w["key"] for w in watches if w["key"] is not None]
             if report.key_presses_ms:
                 report.key_to_image_ms = statistics.median(report.key_presses_ms)
             box = page.evaluate(JS_HANDLE, [i, c])
