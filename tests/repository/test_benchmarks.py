@@ -52,7 +52,8 @@ def test_compare_runs_every_library_model_and_figure_at_tiny_size():
     assert all(("bare MLPs" in r) == ("bare loop" in r) == (r["model"] == "MAF" and r["figure"] == "log_prob") for r in rows)
     table = compare.format_table(rows)
     assert table.count("\n") == len(rows) + 1 and "flowlib / fastest other" in table and "flowlib / bare MLPs" in table
-    assert "bare loop / bare MLPs" in table
+    assert "bare loop / bare MLPs" in table and "unclamped loop / bare MLPs" in table
+    assert all(("unclamped loop" in r) == ("bare MLPs" in r) for r in rows)
 
 
 @needs_others
