@@ -17,10 +17,10 @@ dimension with its standard error over the 500 digits, training and validation b
 the per-epoch history: seconds, training and validation bits per dimension) are those of the stored
 copy, loaded back (tests/library/test_mnist_weights.py checks that they reproduce).
 
-Run time of the shipped run (`make mnist-weights`'s command, timed end to end: 8178 s, 136 minutes, one CPU
-thread on the 2-core development VM while other jobs shared it, load 4-8): NICE 252 s, RealNVP 130 s, the
-multi-scale RealNVP 7842 s (70 epochs of 57-195 s; on the same machine nearly idle an epoch took 57 s, about
-67 minutes for 70), then the sample scores. The records' "seconds" are in flowlib/weights/mnist.json.
+Run time (`make mnist-weights`, timed end to end on 2026-12-07: 5815 s, 97 minutes, one training thread on the
+2-core development VM, the other core mostly idle): NICE 115 s, RealNVP 78 s, the multi-scale RealNVP 5565 s
+(70 epochs of about 79 s), then the sample scores. That run reproduced the shipped weights bit for bit. The
+records' "seconds" are in flowlib/weights/mnist.json.
 """
 
 from __future__ import annotations

@@ -52,11 +52,9 @@ def test_the_record_ranks_the_models_as_the_notebooks_say():
     best_nice = max(nice["samples (N = 500, seed 0)"].values(), key=lambda q: q["score"])
     for key in ("score", "confident"):  # ahead by more than 2 standard errors of the difference
         assert best[key] - best_nice[key] > 2 * math.hypot(best[f"{key} se"], best_nice[f"{key} se"]), key
-    # the whole of `make mnist-weights` within 2 hours of one CPU thread: the shipped multi-scale run shared its
-    # machine (8178 s in all, its record's "machine"), so its epochs count at the pace of its fastest one
-    history = multiscale["history (epoch, seconds, training bits/dim, validation bits/dim)"]
-    fastest = min(b[1] - a[1] for a, b in zip(history, history[1:]))
-    assert fc["seconds"] + nice["seconds"] + multiscale["epochs run"] * fastest < 2 * 3600
+    # the whole of `make mnist-weights` within 2 hours of one CPU thread: the recorded run (timed end to end on
+    # 2026-12-07, 5815 s with the sample scores) trained for 5758 s
+    assert fc["seconds"] + nice["seconds"] + multiscale["seconds"] < 2 * 3600
 
 
 def test_the_bits_per_dimension_goal_of_issue_25_holds_in_the_record():
